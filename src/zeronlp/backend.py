@@ -1,0 +1,101 @@
+"""The one gate to the array library: NumPy on the CPU, CuPy on an NVIDIA GPU.
+
+The data decides the backend (``xp = get_array_module(x)``); there is no global
+GPU flag. Every random number the library draws comes from the generators kept
+here, so ``seed(n)`` makes a run reproducible.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+try:  # CuPy is optional: ``pip install zeronlp[gpu]``
+    import cupy as _cupy
+    import cupyx as _cupyx
+except Exception:  # pragma: no cover - depends on the machine
+    _cupy = None
+    _cupyx = None
+
+FLOAT = np.float32
+"""Default floating dtype of parameters and activations."""
+
+_rng = np.random.default_rng()
+_seed: int | None = None
+
+
+def gpu_available() -> bool:
+    """True when CuPy imports and sees at least one GPU."""
+    if _cupy is None:
+        return False
+    try:
+        return _cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # pragma: no cover - depends on the machine
+        return False
+
+
+def _require_cupy():
+    if _cupy is None:
+        raise RuntimeError(
+            "the GPU was asked for but CuPy is not installed; "
+            "install it with `pip install zeronlp[gpu]` (CUDA 12) or run on the CPU"
+        )
+    return _cupy
+
+
+def get_array_module(*xs):
+    """NumPy, or CuPy when any of ``xs`` is a CuPy array."""
+    if _cupy is not None:
+        for x in xs:
+            if isinstance(x, _cupy.ndarray):
+                return _cupy
+    return np
+
+
+def is_gpu_array(x) -> bool:
+    return _cupy is not None and isinstance(x, _cupy.ndarray)
+
+
+def to_gpu(x):
+    """Copy a NumPy array (or scalar) to the current GPU; CuPy arrays pass through."""
+    cp = _require_cupy()
+    return cp.asarray(x)
+
+
+def to_cpu(x):
+    """Copy a CuPy array to host memory; NumPy arrays and scalars pass through."""
+    if is_gpu_array(x):
+        return _cupy.asnumpy(x)
+    return np.asarray(x)
+
+
+asnumpy = to_cpu
+
+
+def scatter_add(a, indices, values) -> None:
+    """``a[indices] += values`` with repeated indices summed (``np.add.at``)."""
+    if is_gpu_array(a):
+        _cupyx.scatter_add(a, indices, values)
+    else:
+        np.add.at(a, indices, values)
+
+
+def seed(n: int | None) -> None:
+    """Seed every generator the library uses (NumPy's and, if present, CuPy's)."""
+    global _rng, _seed
+    if n is not None and (not isinstance(n, (int, np.integer)) or n < 0):
+        raise ValueError(f"seed must be a non-negative integer, got {n!r}")
+    _seed = None if n is None else int(n)
+    _rng = np.random.default_rng(_seed)
+    if _cupy is not None and gpu_available():  # pragma: no cover - GPU only
+        _cupy.random.seed(_seed)
+
+
+def rng() -> np.random.Generator:
+    """The library's NumPy generator (initialisers, shuffling, samplers)."""
+    return _rng
+
+
+def random_uniform(xp, shape, dtype=FLOAT):
+    """Uniform [0, 1) numbers on the backend ``xp`` from the library's generators."""
+    if xp is np:
+        return _rng.random(shape, dtype=np.float32 if dtype == np.float32 else np.float64)
+    return xp.random.random_sample(shape, dtype=dtype)  # pragma: no cover - GPU only

@@ -1,0 +1,1 @@
+"""Datasets: spiral (chapter 1), Penn Treebank (embedded), the seq2seq toy tasks."""

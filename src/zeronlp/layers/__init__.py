@@ -1,0 +1,10 @@
+"""Layers with forward/backward, each following the contract in ``layers.base``."""
+from .base import Layer
+from .core import Affine, Dropout, MatMul, ReLU, Sigmoid, Softmax, Tanh
+from .losses import SigmoidWithLoss, SoftmaxWithLoss
+
+__all__ = [
+    "Layer",
+    "MatMul", "Affine", "Sigmoid", "ReLU", "Tanh", "Softmax", "Dropout",
+    "SoftmaxWithLoss", "SigmoidWithLoss",
+]

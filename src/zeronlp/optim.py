@@ -1,0 +1,257 @@
+"""Optimizers, gradient clipping and learning-rate schedules.
+
+Every optimizer has ``update(params, grads)`` that changes ``params`` in place
+(the book's interface), keeps its per-parameter state (created lazily with
+``zeros_like``, so it lives on the parameters' device) and can save and
+restore that state for checkpoints (``state_dict``/``load_state_dict``).
+"""
+from __future__ import annotations
+
+import math
+
+from .backend import get_array_module
+
+
+class Optimizer:
+    """Base: ``lr``, a step counter and per-parameter state slots; subclasses write ``_step``."""
+
+    state_names: tuple[str, ...] = ()
+
+    def __init__(self, lr: float):
+        if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
+            raise ValueError(f"learning rate must be a positive number, got {lr!r}")
+        self.lr = float(lr)
+        self.iterations = 0
+        self.state: list[dict] = []
+
+    def update(self, params, grads) -> None:
+        """One step on every (param, grad) pair, in place."""
+        if len(params) != len(grads):
+            raise ValueError(f"{len(params)} params but {len(grads)} grads")
+        if not self.state:
+            self.state = [{name: get_array_module(p).zeros_like(p) for name in self.state_names} for p in params]
+        elif len(self.state) != len(params):
+            raise ValueError(f"optimizer state is for {len(self.state)} params, got {len(params)}")
+        self.iterations += 1
+        for p, g, s in zip(params, grads, self.state):
+            self._step(p, g, s)
+
+    def _step(self, p, g, s) -> None:
+        raise NotImplementedError
+
+    def state_dict(self) -> tuple[dict, dict]:
+        """(arrays, scalars) describing this optimizer, for checkpoints."""
+        arrays = {f"{i}_{name}": a for i, s in enumerate(self.state) for name, a in s.items()}
+        scalars = {"class": type(self).__name__, "lr": self.lr, "iterations": self.iterations,
+                   "n_params": len(self.state)}
+        return arrays, scalars
+
+    def load_state_dict(self, arrays: dict, scalars: dict, params) -> None:
+        """Restore what ``state_dict`` returned, onto the device of ``params``."""
+        if scalars.get("class") != type(self).__name__:
+            raise ValueError(f"optimizer state is for {scalars.get('class')}, not {type(self).__name__}")
+        self.lr = float(scalars["lr"])
+        self.iterations = int(scalars["iterations"])
+        n = int(scalars["n_params"])
+        if n == 0:
+            self.state = []
+            return
+        if n != len(params):
+            raise ValueError(f"optimizer state is for {n} params, the model has {len(params)}")
+        self.state = []
+        for i, p in enumerate(params):
+            xp = get_array_module(p)
+            self.state.append({name: xp.asarray(arrays[f"{i}_{name}"]).astype(p.dtype)
+                               for name in self.state_names})
+
+    def __repr__(self):
+        return f"{type(self).__name__}(lr={self.lr:g})"
+
+
+class SGD(Optimizer):
+    """p <- p - lr * g."""
+
+    def __init__(self, lr: float = 0.01):
+        super().__init__(lr)
+
+    def _step(self, p, g, s):
+        p -= self.lr * g
+
+
+class Momentum(Optimizer):
+    """v <- momentum * v - lr * g;  p <- p + v."""
+
+    state_names = ("v",)
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9):
+        super().__init__(lr)
+        self.momentum = momentum
+
+    def _step(self, p, g, s):
+        v = s["v"]
+        v *= self.momentum
+        v -= self.lr * g
+        p += v
+
+
+class Nesterov(Optimizer):
+    """Nesterov's accelerated gradient in the form of Bengio et al. (2012), as PyTorch's
+    ``SGD(nesterov=True)``: v <- m v - lr g;  p <- p + m v - lr g."""
+
+    state_names = ("v",)
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9):
+        super().__init__(lr)
+        self.momentum = momentum
+
+    def _step(self, p, g, s):
+        v = s["v"]
+        v *= self.momentum
+        v -= self.lr * g
+        p += self.momentum * v
+        p -= self.lr * g
+
+
+class AdaGrad(Optimizer):
+    """h <- h + g^2;  p <- p - lr * g / (sqrt(h) + eps)  (Duchi et al., 2011)."""
+
+    state_names = ("h",)
+
+    def __init__(self, lr: float = 0.01, eps: float = 1e-7):
+        super().__init__(lr)
+        self.eps = eps
+
+    def _step(self, p, g, s):
+        h = s["h"]
+        h += g * g
+        p -= self.lr * g / (get_array_module(h).sqrt(h) + self.eps)
+
+
+class RMSprop(Optimizer):
+    """h <- rho h + (1 - rho) g^2;  p <- p - lr * g / (sqrt(h) + eps)  (Tieleman & Hinton, 2012)."""
+
+    state_names = ("h",)
+
+    def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7):
+        super().__init__(lr)
+        self.decay_rate = decay_rate
+        self.eps = eps
+
+    def _step(self, p, g, s):
+        h = s["h"]
+        h *= self.decay_rate
+        h += (1 - self.decay_rate) * g * g
+        p -= self.lr * g / (get_array_module(h).sqrt(h) + self.eps)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015) with bias correction:
+    m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;
+    p <- p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)."""
+
+    state_names = ("m", "v")
+
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+        super().__init__(lr)
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+
+    def _step(self, p, g, s):
+        xp = get_array_module(p)
+        m, v = s["m"], s["v"]
+        t = self.iterations
+        m *= self.beta1
+        m += (1 - self.beta1) * g
+        v *= self.beta2
+        v += (1 - self.beta2) * (g * g)
+        step = self.lr / (1 - self.beta1 ** t)
+        denom = xp.sqrt(v / (1 - self.beta2 ** t))
+        denom += self.eps
+        p -= step * m / denom
+
+
+def global_norm(grads) -> float:
+    """sqrt(sum of squares of every gradient)."""
+    total = 0.0
+    for g in grads:
+        xp = get_array_module(g)
+        total += float(xp.vdot(g.ravel(), g.ravel())) if g.size else 0.0
+    return math.sqrt(total)
+
+
+def clip_grads(grads, max_norm: float) -> float:
+    """Scale all ``grads`` in place so their global L2 norm is at most ``max_norm``; returns the norm before."""
+    norm = global_norm(grads)
+    if not math.isfinite(norm):
+        return norm
+    rate = max_norm / (norm + 1e-6)
+    if rate < 1:
+        for g in grads:
+            g *= rate
+    return norm
+
+
+class StepDecay:
+    """lr <- lr * gamma every ``step_size`` calls of ``step()`` (e.g. once per epoch)."""
+
+    def __init__(self, optimizer: Optimizer, step_size: int = 1, gamma: float = 0.5):
+        if step_size < 1 or not 0 < gamma <= 1:
+            raise ValueError(f"StepDecay needs step_size >= 1 and 0 < gamma <= 1, got {step_size}, {gamma}")
+        self.optimizer, self.step_size, self.gamma = optimizer, step_size, gamma
+        self.count = 0
+
+    def step(self, metric=None) -> float:
+        self.count += 1
+        if self.count % self.step_size == 0:
+            self.optimizer.lr *= self.gamma
+        return self.optimizer.lr
+
+
+class DecayOnPlateau:
+    """lr <- lr * factor whenever the monitored metric (lower is better) does not improve on the best
+    so far; the book's language-model schedule is ``factor=0.25`` on validation perplexity."""
+
+    def __init__(self, optimizer: Optimizer, factor: float = 0.25):
+        if not 0 < factor < 1:
+            raise ValueError(f"DecayOnPlateau needs 0 < factor < 1, got {factor}")
+        self.optimizer, self.factor = optimizer, factor
+        self.best = float("inf")
+
+    def step(self, metric: float) -> bool:
+        """Record ``metric``; returns True when it is a new best, else decays the learning rate."""
+        if metric < self.best:
+            self.best = float(metric)
+            return True
+        self.optimizer.lr *= self.factor
+        return False
+
+
+class LinearDecay:
+    """lr falls linearly from its start value to ``final_ratio`` of it over ``total_steps`` calls."""
+
+    def __init__(self, optimizer: Optimizer, total_steps: int, final_ratio: float = 1e-4):
+        if total_steps < 1:
+            raise ValueError(f"LinearDecay needs total_steps >= 1, got {total_steps}")
+        self.optimizer, self.total_steps, self.final_ratio = optimizer, total_steps, final_ratio
+        self.start_lr = optimizer.lr
+        self.count = 0
+
+    def step(self, metric=None) -> float:
+        self.count = min(self.count + 1, self.total_steps)
+        frac = self.count / self.total_steps
+        self.optimizer.lr = self.start_lr * max(self.final_ratio, 1.0 - frac)
+        return self.optimizer.lr
+
+
+OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam)}
+
+
+def make_optimizer(name: str, lr: float) -> Optimizer:
+    """An optimizer by (case-insensitive) name: sgd, momentum, nesterov, adagrad, rmsprop, adam."""
+    cls = OPTIMIZERS.get(name.lower())
+    if cls is None:
+        raise ValueError(f"unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}")
+    return cls(lr=lr)
+
+
+__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam",
+           "global_norm", "clip_grads", "StepDecay", "DecayOnPlateau", "LinearDecay", "make_optimizer"]

@@ -1,0 +1,87 @@
+"""Matplotlib figures, imported lazily so the library runs without matplotlib.
+
+Each helper draws one figure and, given ``path``, saves it (PNG, SVG, PDF...).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .backend import to_cpu
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError:
+        raise RuntimeError("plotting needs matplotlib: pip install 'zeronlp[plot]'") from None
+    import os
+
+    if not os.environ.get("DISPLAY") and not os.environ.get("MPLBACKEND"):
+        matplotlib.use("Agg")  # no screen: draw to files only
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig, path) -> None:
+    """Save ``fig`` to ``path`` (a clear error when the path cannot be written)."""
+    try:
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    except (OSError, ValueError) as e:
+        raise ValueError(f"cannot save the figure to {path}: {e}") from None
+
+
+def plot_history(history: dict, path=None, ylabel: str = "loss", ax=None):
+    """Loss curve: ``history['loss']`` against ``history['iteration']``."""
+    plt = _pyplot()
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(history["iteration"], history["loss"])
+    ax.set_xlabel("iteration")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    if path is not None and fig is not None:
+        save_figure(fig, path)
+        plt.close(fig)
+    return ax
+
+
+def plot_decision_boundary(predict, x, t, ax=None, resolution: int = 300, path=None):
+    """Colour the plane by ``predict`` (N, 2) -> scores (N, C) and scatter the labelled points x (N, 2)."""
+    plt = _pyplot()
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5, 5))
+    x = to_cpu(x)
+    labels = to_cpu(t).argmax(axis=1) if np.ndim(t) == 2 else to_cpu(t)
+    lo, hi = x.min(axis=0) - 0.1, x.max(axis=0) + 0.1
+    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = np.c_[xx.ravel(), yy.ravel()].astype(x.dtype)
+    zz = to_cpu(predict(grid)).argmax(axis=1).reshape(xx.shape)
+    from matplotlib.colors import ListedColormap
+
+    n_classes = int(max(labels.max(), zz.max())) + 1
+    colors = [plt.get_cmap("tab10")(c % 10) for c in range(n_classes)]
+    ax.contourf(xx, yy, zz, alpha=0.25, levels=np.arange(n_classes + 1) - 0.5, cmap=ListedColormap(colors))
+    for c, marker in zip(range(n_classes), "ox^sv*" * 10):
+        pts = x[labels == c]
+        ax.scatter(pts[:, 0], pts[:, 1], s=25, marker=marker, color=colors[c], label=f"class {c}")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right", fontsize=8)
+    if path is not None and fig is not None:
+        save_figure(fig, path)
+        plt.close(fig)
+    return ax
+
+
+def plot_spiral_result(history: dict, predict, x, t, path) -> None:
+    """Two panels: the loss curve and the learned decision boundary over the data."""
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    plot_history(history, ax=left)
+    left.set_title("training loss")
+    plot_decision_boundary(predict, x, t, ax=right)
+    right.set_title("decision boundary")
+    save_figure(fig, path)
+    plt.close(fig)
