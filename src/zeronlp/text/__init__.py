@@ -1,0 +1,10 @@
+"""Everything about words before and after the network (chapter 2 and the text-processing basics).
+
+- ``corpus``: ``preprocess``, ``Vocab``, text files as corpora, ``load_corpus('ptb' | PATH)``
+- ``count``: co-occurrence matrix, PPMI, SVD (full and randomised), cosine similarity
+- ``vectors``: ``WordVectors`` (most_similar, analogy, evaluations, word2vec file formats)
+- ``vectorize``: ``CountVectorizer``, ``TfidfVectorizer`` (scikit-learn's interface)
+"""
+from .corpus import EOS, UNK, TextCorpus, Vocab, load_corpus, preprocess, read_text_corpus, tokenize
+
+__all__ = ["EOS", "UNK", "TextCorpus", "Vocab", "load_corpus", "preprocess", "read_text_corpus", "tokenize"]
