@@ -1,0 +1,216 @@
+"""Generation: sampling the next token, text from a language model, greedy and beam-search decoding.
+
+* ``sample(scores, ...)``: next ids (N,) from scores (N, V) with ``temperature``,
+  ``top_k``, ``top_p`` (nucleus, Holtzman et al., 2020), ``greedy`` and ``skip_ids``;
+  random numbers come from the library's generator (``zeronlp.seed``).
+* ``generate(model, start_ids, length, ...)``: continue a prefix with any language
+  model that has ``predict(xs (N, T)) -> (N, T, V)``. A recurrent model (one with
+  ``reset_state``) reads the prefix once and then one token per step, its state
+  carried between steps; a model without state is re-run on the sequence so far.
+* ``greedy_decode``/``beam_search``: decoding for seq2seq models through two
+  methods every such model provides::
+
+      state = model.start_decoding(xs)            # encode xs (N, T); state: arrays with N first
+      scores, state = model.decode_step(ids, state)   # ids (B,) -> scores (B, V)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend
+from .backend import get_array_module
+from .functions import log_softmax, softmax
+
+
+def _check_options(temperature, top_k, top_p):
+    if not (isinstance(temperature, (int, float)) and temperature >= 0 and np.isfinite(temperature)):
+        raise ValueError(f"temperature must be a number >= 0, got {temperature!r}")
+    if top_k is not None and (not isinstance(top_k, (int, np.integer)) or top_k < 1):
+        raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
+    if top_p is not None and not (isinstance(top_p, (int, float)) and 0 < top_p <= 1):
+        raise ValueError(f"top_p must be in (0, 1], got {top_p!r}")
+
+
+def sample(scores, *, temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
+           greedy: bool = False, skip_ids=None, probabilities: bool = False):
+    """scores (N, V) or (V,) logits (or probabilities with ``probabilities=True``) -> ids (N,) or an int.
+
+    ``temperature`` 0 or ``greedy`` takes the most likely id; ``skip_ids`` are never drawn.
+    """
+    _check_options(temperature, top_k, top_p)
+    xp = get_array_module(scores)
+    single = scores.ndim == 1
+    x = scores[None, :] if single else scores
+    if x.ndim != 2:
+        raise ValueError(f"scores must have shape (V,) or (N, V), got {scores.shape}")
+    x = x.astype(np.float64)
+    if probabilities:
+        with np.errstate(divide="ignore"):
+            x = xp.log(x)
+    V = x.shape[1]
+    if skip_ids is not None and len(skip_ids):
+        skip = xp.asarray(list(skip_ids), dtype=np.int64)
+        if int(skip.min()) < 0 or int(skip.max()) >= V:
+            raise ValueError(f"skip_ids must be ids in [0, {V}), got {list(skip_ids)}")
+        x = x.copy()
+        x[:, skip] = -np.inf
+        if len(set(int(i) for i in skip_ids)) >= V:
+            raise ValueError("skip_ids exclude every id of the vocabulary")
+    if greedy or temperature == 0:
+        ids = x.argmax(axis=1)
+        return int(ids[0]) if single else ids
+    x = x / temperature
+    if top_k is not None and top_k < V:
+        kth = -xp.partition(-x, top_k - 1, axis=1)[:, top_k - 1:top_k]   # k-th largest (N, 1)
+        x = xp.where(x >= kth, x, -np.inf)
+    p = softmax(x, axis=1)
+    if top_p is not None and top_p < 1:
+        order = xp.argsort(-p, axis=1)
+        sorted_p = xp.take_along_axis(p, order, axis=1)
+        keep_sorted = (xp.cumsum(sorted_p, axis=1) - sorted_p) < top_p     # the first always stays
+        keep = xp.zeros_like(keep_sorted)
+        xp.put_along_axis(keep, order, keep_sorted, axis=1)
+        p = xp.where(keep, p, 0.0)
+        p /= p.sum(axis=1, keepdims=True)
+    u = backend.random_uniform(xp, (p.shape[0], 1), np.float64)
+    ids = (xp.cumsum(p, axis=1) < u).sum(axis=1)
+    ids = xp.minimum(ids, V - 1)
+    # a rounding gap at the end of the cdf must not pick a zero-probability id
+    bad = xp.take_along_axis(p, ids[:, None], axis=1)[:, 0] == 0
+    if bool(bad.any()):
+        ids = xp.where(bad, p.argmax(axis=1), ids)
+    return int(ids[0]) if single else ids
+
+
+class _EvalMode:
+    """Evaluation mode for the duration of a ``with`` block; the previous modes are restored."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __enter__(self):
+        self.modes = [(layer, layer.training) for layer in self.model.walk()] if hasattr(self.model, "walk") else []
+        for layer, _ in self.modes:
+            layer.training = False
+        return self.model
+
+    def __exit__(self, *exc):
+        for layer, mode in self.modes:
+            layer.training = mode
+
+
+def generate(model, start_ids, length: int = 100, *, temperature: float = 1.0, top_k: int | None = None,
+             top_p: float | None = None, greedy: bool = False, skip_ids=None):
+    """Continue ``start_ids`` ((T0,) or (N, T0) ids) by ``length`` tokens -> (T0 + length,) or (N, T0 + length).
+
+    Recurrent models are reset, read the prefix once and then one token per step;
+    the state is reset again at the end so training is not disturbed.
+    """
+    if not isinstance(length, (int, np.integer)) or length < 0:
+        raise ValueError(f"length must be a non-negative integer, got {length!r}")
+    _check_options(temperature, top_k, top_p)
+    if not hasattr(model, "predict"):
+        raise TypeError(f"{type(model).__name__} is not a language model (it has no predict(xs))")
+    xp = model.xp if hasattr(model, "xp") else np
+    ids = np.asarray(backend.to_cpu(start_ids))
+    single = ids.ndim == 1
+    ids = ids[None, :] if single else ids
+    if ids.ndim != 2 or ids.shape[1] == 0 or ids.dtype.kind not in "iu":
+        raise ValueError(f"start_ids must be a non-empty (T0,) or (N, T0) array of ids, got shape {ids.shape}")
+    vocab_size = _vocab_size(model)
+    if vocab_size is not None and (ids.min() < 0 or ids.max() >= vocab_size):
+        raise ValueError(f"start ids must be in [0, {vocab_size}), got {int(ids.min())}..{int(ids.max())}")
+    recurrent = hasattr(model, "reset_state")
+    out = [ids]
+    with _EvalMode(model):
+        if recurrent:
+            model.reset_state()
+        x = xp.asarray(ids)
+        try:
+            for _ in range(length):
+                scores = model.predict(x)                          # (N, T, V)
+                nxt = sample(scores[:, -1], temperature=temperature, top_k=top_k, top_p=top_p,
+                             greedy=greedy, skip_ids=skip_ids)
+                nxt = np.asarray(backend.to_cpu(nxt)).astype(ids.dtype)[:, None]
+                out.append(nxt)
+                x = xp.asarray(nxt) if recurrent else xp.asarray(np.concatenate(out, axis=1))
+        finally:
+            if recurrent:
+                model.reset_state()
+    result = np.concatenate(out, axis=1)
+    return result[0] if single else result
+
+
+def _vocab_size(model):
+    config = getattr(model, "config", {}) or {}
+    return config.get("vocab_size")
+
+
+# ------------------------------------------------------------------------ seq2seq decoding
+def _take(state, index):
+    """Rows ``index`` of every array in a (nested) tuple/list/dict state; other values kept."""
+    if isinstance(state, dict):
+        return {k: _take(v, index) for k, v in state.items()}
+    if isinstance(state, (tuple, list)):
+        return type(state)(_take(v, index) for v in state)
+    if state is None or not hasattr(state, "shape") or state.ndim == 0:
+        return state
+    return state[index]
+
+
+def _check_decoder(model):
+    if not (hasattr(model, "start_decoding") and hasattr(model, "decode_step")):
+        raise TypeError(f"{type(model).__name__} is not a seq2seq model (it has no start_decoding/decode_step)")
+
+
+def greedy_decode(model, xs, start_id: int, length: int):
+    """xs (N, T) -> ids (N, length): the most likely token at every step."""
+    _check_decoder(model)
+    xp = model.xp
+    with _EvalMode(model):
+        state = model.start_decoding(xp.asarray(xs))
+        ids = xp.full((len(xs),), start_id, dtype=np.int32)
+        out = []
+        for _ in range(length):
+            scores, state = model.decode_step(ids, state)
+            ids = scores.argmax(axis=1).astype(np.int32)
+            out.append(ids)
+    return xp.stack(out, axis=1) if out else xp.zeros((len(xs), 0), dtype=np.int32)
+
+
+def beam_search(model, xs, start_id: int, length: int, beam_width: int = 3, *, return_all: bool = False):
+    """xs (N, T) -> ids (N, length) of the most probable sequence among ``beam_width`` kept at each step.
+
+    With ``return_all`` also returns every final beam (N, K, length) and their log-probabilities (N, K),
+    best first. ``beam_width=1`` is greedy decoding.
+    """
+    _check_decoder(model)
+    if not isinstance(beam_width, (int, np.integer)) or beam_width < 1:
+        raise ValueError(f"beam width must be a positive integer, got {beam_width!r}")
+    xp = model.xp
+    N, K = len(xs), int(beam_width)
+    rows = xp.arange(N)[:, None]
+    with _EvalMode(model):
+        state = model.start_decoding(xp.asarray(xs))
+        state = _take(state, xp.repeat(xp.arange(N), K))              # (N*K, ...), beams of a row adjacent
+        logp = xp.full((N, K), -np.inf)
+        logp[:, 0] = 0.0                                                # one live beam at the start
+        ids = xp.full((N * K,), start_id, dtype=np.int32)
+        seqs = xp.zeros((N, K, 0), dtype=np.int32)
+        for _ in range(length):
+            scores, state = model.decode_step(ids, state)               # (N*K, V)
+            V = scores.shape[1]
+            total = logp[:, :, None] + log_softmax(scores.astype(np.float64), axis=1).reshape(N, K, V)
+            flat = total.reshape(N, K * V)
+            best = xp.argsort(-flat, axis=1, kind="stable")[:, :K]     # (N, K) best first
+            parent, token = best // V, (best % V).astype(np.int32)
+            logp = xp.take_along_axis(flat, best, axis=1)
+            seqs = xp.concatenate([seqs[rows, parent], token[:, :, None]], axis=2)
+            state = _take(state, (rows * K + parent).reshape(-1))
+            ids = token.reshape(-1)
+    if return_all:
+        return seqs[:, 0], seqs, logp
+    return seqs[:, 0]
+
+
+__all__ = ["sample", "generate", "greedy_decode", "beam_search"]
