@@ -2,11 +2,17 @@
 from .attention import Attention, AttentionWeight, TimeAttention, WeightSum
 from .base import Layer
 from .core import Affine, Dropout, MatMul, ReLU, Sigmoid, Softmax, Tanh
+from .label_smoothing import LabelSmoothingLoss
 from .losses import SigmoidWithLoss, SoftmaxWithLoss
+from .multihead import MultiHeadAttention, subsequent_mask
+from .transformer import (LayerNorm, PositionalEncoding, PositionwiseFeedForward, TransformerDecoderLayer,
+                          TransformerEncoderLayer)
 
 __all__ = [
     "Layer",
     "MatMul", "Affine", "Sigmoid", "ReLU", "Tanh", "Softmax", "Dropout",
     "SoftmaxWithLoss", "SigmoidWithLoss",
     "AttentionWeight", "WeightSum", "Attention", "TimeAttention",
+    "MultiHeadAttention", "subsequent_mask", "LayerNorm", "PositionalEncoding", "PositionwiseFeedForward",
+    "TransformerEncoderLayer", "TransformerDecoderLayer", "LabelSmoothingLoss",
 ]
