@@ -6,5 +6,7 @@
 - ``vectorize``: ``CountVectorizer``, ``TfidfVectorizer`` (scikit-learn's interface)
 """
 from .corpus import EOS, UNK, TextCorpus, Vocab, load_corpus, preprocess, read_text_corpus, tokenize
+from .vectors import WordVectors
 
-__all__ = ["EOS", "UNK", "TextCorpus", "Vocab", "load_corpus", "preprocess", "read_text_corpus", "tokenize"]
+__all__ = ["EOS", "UNK", "TextCorpus", "Vocab", "load_corpus", "preprocess", "read_text_corpus", "tokenize",
+           "WordVectors"]
