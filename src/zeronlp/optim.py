@@ -168,6 +168,22 @@ class Adam(Optimizer):
         denom += self.eps
         p -= step * m / denom
 
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as PyTorch's ``AdamW``:
+    p <- p - lr * weight_decay * p, then the Adam step (the decay never enters m or v)."""
+
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+                 weight_decay: float = 0.01):
+        super().__init__(lr, beta1, beta2, eps)
+        if not (weight_decay >= 0 and math.isfinite(weight_decay)):
+            raise ValueError(f"weight_decay must be a non-negative number, got {weight_decay!r}")
+        self.weight_decay = float(weight_decay)
+
+    def _step(self, p, g, s):
+        if self.weight_decay:
+            p *= 1.0 - self.lr * self.weight_decay
+        super()._step(p, g, s)
+
 
 def global_norm(grads) -> float:
     """sqrt(sum of squares of every gradient)."""
@@ -241,17 +257,40 @@ class LinearDecay:
         self.optimizer.lr = self.start_lr * max(self.final_ratio, 1.0 - frac)
         return self.optimizer.lr
 
+class NoamSchedule:
+    """The Transformer's warm-up-then-decay schedule (Vaswani et al., 2017, section 5.3), set on every
+    ``step()`` (once per iteration): lr = factor * d_model^-0.5 * min(step^-0.5, step * warmup^-1.5).
+    It rises linearly for ``warmup`` steps, then falls as 1/sqrt(step)."""
 
-OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam)}
+    def __init__(self, optimizer: Optimizer, d_model: int, warmup: int = 4000, factor: float = 1.0):
+        if d_model < 1 or warmup < 1 or not factor > 0:
+            raise ValueError(f"NoamSchedule needs d_model >= 1, warmup >= 1 and factor > 0, "
+                             f"got {d_model}, {warmup}, {factor}")
+        self.optimizer, self.d_model, self.warmup, self.factor = optimizer, d_model, warmup, factor
+        self.count = 0
+        optimizer.lr = self.lr_at(1)
+
+    def lr_at(self, step: int) -> float:
+        step = max(int(step), 1)
+        return self.factor * self.d_model ** -0.5 * min(step ** -0.5, step * self.warmup ** -1.5)
+
+    def step(self, metric=None) -> float:
+        """Advance one iteration; the optimizer's lr becomes the schedule's value for the next update."""
+        self.count += 1
+        self.optimizer.lr = self.lr_at(self.count + 1)
+        return self.optimizer.lr
+
+
+OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, AdamW)}
 
 
 def make_optimizer(name: str, lr: float) -> Optimizer:
-    """An optimizer by (case-insensitive) name: sgd, momentum, nesterov, adagrad, rmsprop, adam."""
+    """An optimizer by (case-insensitive) name: sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw."""
     cls = OPTIMIZERS.get(name.lower())
     if cls is None:
         raise ValueError(f"unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}")
     return cls(lr=lr)
 
 
-__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam",
+__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "AdamW", "NoamSchedule",
            "global_norm", "clip_grads", "StepDecay", "DecayOnPlateau", "LinearDecay", "make_optimizer"]
