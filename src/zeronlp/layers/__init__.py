@@ -5,6 +5,9 @@ from .core import Affine, Dropout, MatMul, ReLU, Sigmoid, Softmax, Tanh
 from .label_smoothing import LabelSmoothingLoss
 from .losses import SigmoidWithLoss, SoftmaxWithLoss
 from .multihead import MultiHeadAttention, subsequent_mask
+from .recurrent import (GRU, LSTM, RNN, Bidirectional, TimeGRU, TimeLSTM, TimeRNN, TimeStack,
+                        make_recurrent, recurrent_params)
+from .sequence import TimeAffine, TimeDropout, TimeEmbedding, TimeSoftmaxWithLoss
 from .transformer import (LayerNorm, PositionalEncoding, PositionwiseFeedForward, TransformerDecoderLayer,
                           TransformerEncoderLayer)
 
@@ -12,6 +15,9 @@ __all__ = [
     "Layer",
     "MatMul", "Affine", "Sigmoid", "ReLU", "Tanh", "Softmax", "Dropout",
     "SoftmaxWithLoss", "SigmoidWithLoss",
+    "RNN", "LSTM", "GRU", "TimeRNN", "TimeLSTM", "TimeGRU", "Bidirectional", "TimeStack",
+    "make_recurrent", "recurrent_params",
+    "TimeEmbedding", "TimeAffine", "TimeSoftmaxWithLoss", "TimeDropout",
     "AttentionWeight", "WeightSum", "Attention", "TimeAttention",
     "MultiHeadAttention", "subsequent_mask", "LayerNorm", "PositionalEncoding", "PositionwiseFeedForward",
     "TransformerEncoderLayer", "TransformerDecoderLayer", "LabelSmoothingLoss",
