@@ -6,7 +6,9 @@
 - ``vectorize``: ``CountVectorizer``, ``TfidfVectorizer`` (scikit-learn's interface)
 """
 from .corpus import EOS, UNK, TextCorpus, Vocab, load_corpus, preprocess, read_text_corpus, tokenize
+from .count import count_vectors, cos_similarity, create_co_matrix, most_similar, ppmi, randomized_svd, svd
 from .vectors import WordVectors
 
 __all__ = ["EOS", "UNK", "TextCorpus", "Vocab", "load_corpus", "preprocess", "read_text_corpus", "tokenize",
-           "WordVectors"]
+           "WordVectors", "count_vectors", "cos_similarity", "create_co_matrix", "most_similar", "ppmi",
+           "randomized_svd", "svd"]

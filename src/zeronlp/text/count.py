@@ -1,0 +1,196 @@
+"""Count-based word vectors (chapter 2): co-occurrence matrix, PPMI, SVD, cosine similarity.
+
+Everything is vectorised: the co-occurrence matrix is built from the shifted
+corpus with one sparse sum per window offset (no loop over tokens), PPMI is
+computed on whole arrays (dense, in row blocks) or on the non-zero entries of a
+``scipy.sparse`` matrix, and the truncated SVD is the randomised algorithm of
+Halko, Martinsson & Tropp (2011), "Finding Structure with Randomness", with
+oversampling and power iterations (V vocabulary, D vector size).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend
+
+_ROW_BLOCK = 1024  # rows of a dense PPMI computed at once (bounds the temporaries)
+
+
+def _check_corpus(corpus, vocab_size: int, window_size: int) -> np.ndarray:
+    corpus = np.asarray(backend.to_cpu(corpus))
+    if corpus.ndim != 1 or not (corpus.size == 0 or np.issubdtype(corpus.dtype, np.integer)):
+        raise ValueError(f"corpus must be a 1-D array of integer word ids, got shape {corpus.shape} "
+                         f"dtype {corpus.dtype}")
+    if not isinstance(vocab_size, (int, np.integer)) or vocab_size < 1:
+        raise ValueError(f"vocab_size must be a positive integer, got {vocab_size!r}")
+    if not isinstance(window_size, (int, np.integer)) or window_size < 1:
+        raise ValueError(f"window_size must be a positive integer, got {window_size!r}")
+    if corpus.size and (corpus.min() < 0 or corpus.max() >= vocab_size):
+        raise ValueError(f"corpus ids must lie in [0, {vocab_size}), got values from {corpus.min()} "
+                         f"to {corpus.max()}")
+    return corpus.astype(np.int64, copy=False)
+
+
+def create_co_matrix(corpus, vocab_size: int, window_size: int = 1, sparse: bool = False):
+    """Corpus (T,) ids -> co-occurrence counts (V, V): C[w, c] = times c occurs within ``window_size`` of w.
+
+    Same counts as the book's loop; dense int32 by default, a CSR matrix
+    (int32 entries) with ``sparse=True`` (the only sane choice for large V).
+    """
+    from scipy import sparse as sp
+
+    corpus = _check_corpus(corpus, vocab_size, window_size)
+    rows, cols = [], []
+    for d in range(1, min(window_size, max(len(corpus) - 1, 0)) + 1):
+        left, right = corpus[:-d], corpus[d:]
+        rows += [left, right]  # each pair at distance d counts once in each direction
+        cols += [right, left]
+    rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+    cols = np.concatenate(cols) if cols else np.zeros(0, np.int64)
+    ones = np.ones(len(rows), dtype=np.int32)
+    C = sp.coo_matrix((ones, (rows, cols)), shape=(vocab_size, vocab_size)).tocsr()  # sums duplicates
+    C.sum_duplicates()
+    return C if sparse else C.toarray()
+
+
+def cos_similarity(x, y, eps: float = 1e-8) -> float:
+    """Cosine similarity of two vectors (D,), zero-safe: x/(|x|+eps) . y/(|y|+eps)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"cos_similarity needs two vectors of the same length, got {x.shape} and {y.shape}")
+    return float((x / (np.linalg.norm(x) + eps)) @ (y / (np.linalg.norm(y) + eps)))
+
+
+def most_similar(query: str, word_to_id: dict, id_to_word: dict, word_matrix, top: int = 5):
+    """The book's ``most_similar``, returning [(word, cosine)] of the ``top`` nearest words (query excluded)."""
+    if query not in word_to_id:
+        raise KeyError(f"word {query!r} is not in the vocabulary")
+    W = np.asarray(backend.to_cpu(word_matrix), dtype=np.float64)
+    if W.ndim != 2 or len(W) != len(word_to_id):
+        raise ValueError(f"word_matrix must be (V, D) with V={len(word_to_id)}, got shape {W.shape}")
+    unit = W / (np.linalg.norm(W, axis=1, keepdims=True) + 1e-8)
+    i = word_to_id[query]
+    scores = unit @ unit[i]  # (V,)
+    scores[i] = -np.inf
+    order = np.argsort(-scores, kind="stable")[:top]
+    return [(id_to_word[int(j)], float(scores[j])) for j in order]
+
+
+def ppmi(C, verbose: bool = False, eps: float = 1e-8):
+    """Positive pointwise mutual information (V, V): max(0, log2(C_ij N / (S_i S_j))), 0 where C_ij = 0.
+
+    A dense array gives a dense float32 result computed in row blocks; a
+    ``scipy.sparse`` matrix gives a CSR float32 matrix holding only the positive
+    entries. ``eps`` is kept for the book's signature: zero counts give 0 exactly.
+    """
+    from scipy import sparse as sp
+
+    if sp.issparse(C):
+        return _ppmi_sparse(sp.coo_matrix(C))
+    C = np.asarray(backend.to_cpu(C))
+    if C.ndim != 2:
+        raise ValueError(f"C must be a 2-D count matrix, got shape {C.shape}")
+    if C.size and C.min() < 0:
+        raise ValueError("C must hold non-negative counts")
+    N = float(C.sum(dtype=np.float64))
+    row = C.sum(axis=1, dtype=np.float64)  # S_i
+    col = C.sum(axis=0, dtype=np.float64)  # S_j
+    M = np.zeros(C.shape, dtype=np.float32)
+    if N == 0:
+        return M
+    col_log = np.log2(np.where(col > 0, col, 1.0))
+    for start in range(0, len(C), _ROW_BLOCK):
+        block = C[start:start + _ROW_BLOCK].astype(np.float64)
+        row_log = np.log2(np.where(row[start:start + _ROW_BLOCK] > 0, row[start:start + _ROW_BLOCK], 1.0))
+        with np.errstate(divide="ignore"):
+            pmi = np.log2(block) + (np.log2(N) - row_log[:, None] - col_log[None, :])
+        pmi[block == 0] = 0.0
+        np.maximum(pmi, 0.0, out=pmi)
+        M[start:start + _ROW_BLOCK] = pmi
+        if verbose:
+            print(f"ppmi: {min(start + _ROW_BLOCK, len(C))}/{len(C)} rows done", flush=True)
+    return M
+
+
+def _ppmi_sparse(C):
+    from scipy import sparse as sp
+
+    if C.nnz and C.data.min() < 0:
+        raise ValueError("C must hold non-negative counts")
+    C.sum_duplicates()
+    keep = C.data > 0
+    r, c, v = C.row[keep], C.col[keep], C.data[keep].astype(np.float64)
+    N = v.sum()
+    row = np.bincount(r, weights=v, minlength=C.shape[0])
+    col = np.bincount(c, weights=v, minlength=C.shape[1])
+    pmi = np.log2(v) + np.log2(N) - np.log2(row[r]) - np.log2(col[c]) if len(v) else v
+    pos = pmi > 0
+    return sp.csr_matrix((pmi[pos].astype(np.float32), (r[pos], c[pos])), shape=C.shape)
+
+
+def _fix_signs(U, Vt):
+    """Deterministic signs: the largest-magnitude entry of each column of U is positive."""
+    signs = np.sign(U[np.abs(U).argmax(axis=0), np.arange(U.shape[1])])
+    signs[signs == 0] = 1
+    return U * signs, Vt * signs[:, None]
+
+
+def svd(M, k: int | None = None):
+    """Full SVD of a small dense matrix (m, n) -> (U (m, k), S (k,), Vt (k, n)), signs made deterministic."""
+    from scipy import sparse as sp
+
+    if sp.issparse(M):
+        M = M.toarray()
+    U, S, Vt = np.linalg.svd(np.asarray(M), full_matrices=False)
+    k = len(S) if k is None else k
+    U, Vt = _fix_signs(U[:, :k], Vt[:k])
+    return U, S[:k], Vt
+
+
+def randomized_svd(M, k: int, n_oversamples: int = 10, n_iter: int = 4, rng=None):
+    """Rank-``k`` SVD of a dense or sparse (m, n) matrix by Halko et al. (2011) -> (U (m, k), S (k,), Vt (k, n)).
+
+    Range finder: Y = M Omega with a Gaussian Omega (n, k + p), ``n_iter`` power
+    iterations Y = M (M^T Q) re-orthonormalised by QR each time, then the exact
+    SVD of the small B = Q^T M. Randomness from ``rng`` (default
+    ``zeronlp.backend.rng()``, so ``zeronlp.seed`` makes it reproducible).
+    """
+    m, n = M.shape
+    if not isinstance(k, (int, np.integer)) or not 1 <= k <= min(m, n):
+        raise ValueError(f"k must be an integer in [1, {min(m, n)}], got {k!r}")
+    if n_oversamples < 0 or n_iter < 0:
+        raise ValueError("n_oversamples and n_iter must be non-negative")
+    rng = backend.rng() if rng is None else rng
+    dtype = np.float64 if getattr(M, "dtype", np.float64) == np.float64 else np.float32
+    l = min(k + n_oversamples, min(m, n))
+    omega = rng.standard_normal((n, l)).astype(dtype)
+    Q, _ = np.linalg.qr(np.asarray(M @ omega, dtype=dtype))  # (m, l)
+    for _ in range(n_iter):
+        Z, _ = np.linalg.qr(np.asarray(M.T @ Q, dtype=dtype))  # (n, l)
+        Q, _ = np.linalg.qr(np.asarray(M @ Z, dtype=dtype))  # (m, l)
+    B = np.asarray((M.T @ Q).T, dtype=np.float64)  # (l, n) = Q^T M
+    Ub, S, Vt = np.linalg.svd(B, full_matrices=False)
+    U = Q.astype(np.float64) @ Ub[:, :k]
+    U, Vt = _fix_signs(U, Vt[:k])
+    return U.astype(dtype), S[:k].astype(dtype), Vt.astype(dtype)
+
+
+def count_vectors(corpus, vocab_size: int, window_size: int = 2, wordvec_size: int = 100,
+                  method: str = "auto", rng=None) -> np.ndarray:
+    """Corpus (T,) -> word vectors (V, D): co-occurrence, PPMI, then the first D left singular vectors (the book's U[:, :D]).
+
+    ``method``: ``'full'`` (dense SVD), ``'randomized'`` (sparse PPMI and
+    randomised SVD), or ``'auto'`` (full below 2,000 words).
+    """
+    if method not in ("auto", "full", "randomized"):
+        raise ValueError(f"method must be 'auto', 'full' or 'randomized', got {method!r}")
+    if not isinstance(wordvec_size, (int, np.integer)) or not 1 <= wordvec_size <= vocab_size:
+        raise ValueError(f"wordvec_size must be an integer in [1, vocab_size={vocab_size}], got {wordvec_size!r}")
+    full = method == "full" or (method == "auto" and vocab_size < 2000)
+    C = create_co_matrix(corpus, vocab_size, window_size, sparse=not full)
+    M = ppmi(C)
+    U, _, _ = svd(M, wordvec_size) if full else randomized_svd(M, wordvec_size, rng=rng)
+    return np.ascontiguousarray(U, dtype=np.float32)
+
+
+__all__ = ["create_co_matrix", "cos_similarity", "most_similar", "ppmi", "svd", "randomized_svd", "count_vectors"]
