@@ -163,8 +163,8 @@ def _check_decoder(model):
         raise TypeError(f"{type(model).__name__} is not a seq2seq model (it has no start_decoding/decode_step)")
 
 
-def greedy_decode(model, xs, start_id: int, length: int):
-    """xs (N, T) -> ids (N, length): the most likely token at every step."""
+def greedy_decode(model, xs, start_id: int, length: int, *, return_state: bool = False):
+    """xs (N, T) -> ids (N, length): the most likely token at every step (and the final decoder state)."""
     _check_decoder(model)
     xp = model.xp
     with _EvalMode(model):
@@ -175,14 +175,17 @@ def greedy_decode(model, xs, start_id: int, length: int):
             scores, state = model.decode_step(ids, state)
             ids = scores.argmax(axis=1).astype(np.int32)
             out.append(ids)
-    return xp.stack(out, axis=1) if out else xp.zeros((len(xs), 0), dtype=np.int32)
+    ids = xp.stack(out, axis=1) if out else xp.zeros((len(xs), 0), dtype=np.int32)
+    return (ids, state) if return_state else ids
 
 
-def beam_search(model, xs, start_id: int, length: int, beam_width: int = 3, *, return_all: bool = False):
+def beam_search(model, xs, start_id: int, length: int, beam_width: int = 3, *, return_all: bool = False,
+                return_state: bool = False):
     """xs (N, T) -> ids (N, length) of the most probable sequence among ``beam_width`` kept at each step.
 
     With ``return_all`` also returns every final beam (N, K, length) and their log-probabilities (N, K),
-    best first. ``beam_width=1`` is greedy decoding.
+    best first; with ``return_state`` the final decoder state of the best beams.
+    ``beam_width=1`` is greedy decoding.
     """
     _check_decoder(model)
     if not isinstance(beam_width, (int, np.integer)) or beam_width < 1:
@@ -208,9 +211,12 @@ def beam_search(model, xs, start_id: int, length: int, beam_width: int = 3, *, r
             seqs = xp.concatenate([seqs[rows, parent], token[:, :, None]], axis=2)
             state = _take(state, (rows * K + parent).reshape(-1))
             ids = token.reshape(-1)
+    out = (seqs[:, 0],)
     if return_all:
-        return seqs[:, 0], seqs, logp
-    return seqs[:, 0]
+        out += (seqs, logp)
+    if return_state:
+        out += (_take(state, xp.arange(N) * K),)
+    return out if len(out) > 1 else out[0]
 
 
 __all__ = ["sample", "generate", "greedy_decode", "beam_search"]

@@ -1,5 +1,7 @@
 """Networks assembled from layers; each file one family."""
 from .base import Model, load
+from .attention_seq2seq import AttentionSeq2seq
 from .mlp import TwoLayerNet
+from .seq2seq import PeekySeq2seq, Seq2seq
 
-__all__ = ["Model", "load", "TwoLayerNet"]
+__all__ = ["Model", "load", "TwoLayerNet", "Seq2seq", "PeekySeq2seq", "AttentionSeq2seq"]
