@@ -3,5 +3,6 @@ from .base import Model, load
 from .attention_seq2seq import AttentionSeq2seq
 from .mlp import TwoLayerNet
 from .seq2seq import PeekySeq2seq, Seq2seq
+from .transformer import Transformer, TransformerLM, make_transformer
 
-__all__ = ["Model", "load", "TwoLayerNet", "Seq2seq", "PeekySeq2seq", "AttentionSeq2seq"]
+__all__ = ["Model", "load", "TwoLayerNet", "Seq2seq", "PeekySeq2seq", "AttentionSeq2seq", "Transformer", "TransformerLM", "make_transformer"]
