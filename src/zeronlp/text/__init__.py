@@ -7,8 +7,9 @@
 """
 from .corpus import EOS, UNK, TextCorpus, Vocab, load_corpus, preprocess, read_text_corpus, tokenize
 from .count import count_vectors, cos_similarity, create_co_matrix, most_similar, ppmi, randomized_svd, svd
+from .vectorize import CountVectorizer, TfidfVectorizer
 from .vectors import WordVectors
 
 __all__ = ["EOS", "UNK", "TextCorpus", "Vocab", "load_corpus", "preprocess", "read_text_corpus", "tokenize",
            "WordVectors", "count_vectors", "cos_similarity", "create_co_matrix", "most_similar", "ppmi",
-           "randomized_svd", "svd"]
+           "randomized_svd", "svd", "CountVectorizer", "TfidfVectorizer"]
