@@ -152,3 +152,25 @@ def test_beam_search_is_exact_with_a_wide_beam_and_greedy_with_one():
         beam_search(model, xs, 0, 3, beam_width=0)
     with pytest.raises(TypeError, match="not a seq2seq"):
         beam_search(BigramLM(True), xs, 0, 3)
+
+
+@pytest.mark.parametrize("kind", ["simple", "lstm", "gru", "better"])
+def test_generate_with_every_language_model_matches_rerunning_the_prefix(kind):
+    from zeronlp.models.rnnlm import build_lm
+
+    lm = build_lm(kind, vocab_size=11, wordvec_size=6, hidden_size=6) if kind != "better" else \
+        build_lm("better", vocab_size=11, wordvec_size=6, hidden_size=6, num_layers=2, dropout=0.5, tie=True)
+    for p in lm.params:  # larger weights, so that the state matters
+        p[...] = np.random.default_rng(0).standard_normal(p.shape)
+    lm.train()
+    out = generate(lm, [3, 1, 4], length=8, greedy=True)
+    assert all(layer.training for layer in lm.walk())       # the mode is restored
+    for t in range(3, len(out)):
+        lm.reset_state()
+        lm.eval()
+        scores = lm.predict(out[None, :t])
+        assert out[t] == scores[0, -1].argmax()
+    backend.seed(1)
+    a = generate(lm, [3], 20, temperature=0.7, top_k=4)
+    backend.seed(1)
+    np.testing.assert_array_equal(a, generate(lm, [3], 20, temperature=0.7, top_k=4))

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Writes book_addition.txt and book_date.txt WITHOUT zeronlp: awk draws and adds the numbers, GNU date
+# formats the dates. They check that a model trained on zeronlp's generated data scores the same on
+# files it did not generate (`zeronlp seq2seq eval --data tests/data/book_date.txt`).
+set -euo pipefail
+cd "$(dirname "$0")"
+awk 'BEGIN{srand(7); for(i=0;i<30;i++){a=int(rand()*1000); b=int(rand()*1000); printf "%-7s_%-4s\n", a "+" b, a+b}}' \
+    > book_addition.txt
+i=0; : > book_date.txt
+for d in 1971-03-04 1975-12-31 1979-07-14 1980-02-29 1983-11-09 1986-05-01 1989-09-23 1990-10-31 1992-06-17 \
+         1994-09-27 1996-01-02 1997-02-26 1999-12-25 2000-01-01 2001-09-11 2003-08-19 2004-09-13 2005-04-30 \
+         2007-07-07 2008-11-04 2010-03-15 2011-08-08 2012-12-21 2013-06-17 2014-02-14 2015-10-21 2016-07-04 \
+         2017-01-20 1973-06-03 1982-10-02; do
+  case $((i % 10)) in
+    0) q=$(date -d $d +"%B %-d, %Y");; 1) q=$(date -d $d +"%b %-d, %Y");;
+    2) q=$(date -d $d +"%B %-d, %Y" | tr A-Z a-z);; 3) q=$(date -d $d +"%b %-d, %Y" | tr A-Z a-z);;
+    4) q=$(date -d $d +"%B %-d, %Y" | tr a-z A-Z);; 5) q=$(date -d $d +"%b %-d, %Y" | tr a-z A-Z);;
+    6) q=$(date -d $d +"%-m/%-d/%y");; 7) q=$(date -d $d +"%A, %B %-d, %Y");;
+    8) q=$(date -d $d +"%A, %B %-d, %Y" | tr A-Z a-z);; 9) q=$(date -d $d +"%A, %B %-d, %Y" | tr a-z A-Z);;
+  esac
+  printf "%-29s_%s\n" "$q" "$d" >> book_date.txt; i=$((i+1))
+done
