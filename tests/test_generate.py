@@ -174,3 +174,18 @@ def test_generate_with_every_language_model_matches_rerunning_the_prefix(kind):
     a = generate(lm, [3], 20, temperature=0.7, top_k=4)
     backend.seed(1)
     np.testing.assert_array_equal(a, generate(lm, [3], 20, temperature=0.7, top_k=4))
+
+
+def test_generate_words():
+    from zeronlp.generate import generate_words
+    from zeronlp.models.rnnlm import Rnnlm
+
+    words = ["<eos>", "you", "say", "goodbye", "and", "i", "hello", "N", "<unk>", "$", "."]
+    lm = Rnnlm(len(words), 5, 5)
+    out = generate_words(lm, words, "you say", 30, skip_words=["N", "<unk>", "$", "absent"], temperature=2.0)
+    assert out[:2] == ["you", "say"] and len(out) == 32 and not {"N", "<unk>", "$"} & set(out)
+    assert generate_words(lm, dict(enumerate(words)), ["hello"], 3, greedy=True)[0] == "hello"
+    with pytest.raises(ValueError, match="'zebra'"):
+        generate_words(lm, words, "you zebra", 3)
+    with pytest.raises(ValueError, match="has 5"):
+        generate_words(Rnnlm(5, 2, 2), words, "you", 3)

@@ -141,6 +141,28 @@ def generate(model, start_ids, length: int = 100, *, temperature: float = 1.0, t
     return result[0] if single else result
 
 
+def generate_words(model, id_to_word, start, length: int = 100, *, skip_words=(), **options) -> list[str]:
+    """Words in, words out: ``start`` (a string of words or a list) continued by ``length`` words.
+
+    ``id_to_word`` is the model's vocabulary (a list, or a dict id -> word); ``skip_words`` absent
+    from it are ignored; ``options`` go to ``generate`` (temperature, top_k, top_p, greedy).
+    """
+    words = list(id_to_word) if not isinstance(id_to_word, dict) else [id_to_word[i] for i in range(len(id_to_word))]
+    word_to_id = {w: i for i, w in enumerate(words)}
+    vocab_size = _vocab_size(model)
+    if vocab_size is not None and vocab_size != len(words):
+        raise ValueError(f"the vocabulary has {len(words)} words but the model has {vocab_size}")
+    start_words = start.split() if isinstance(start, str) else list(start)
+    if not start_words:
+        raise ValueError("give at least one start word")
+    unknown = [w for w in start_words if w not in word_to_id]
+    if unknown:
+        raise ValueError(f"start word(s) not in the model's vocabulary: {', '.join(map(repr, unknown))}")
+    skip = sorted({word_to_id[w] for w in skip_words if w in word_to_id})
+    ids = generate(model, np.array([word_to_id[w] for w in start_words]), length, skip_ids=skip or None, **options)
+    return [words[int(i)] for i in ids]
+
+
 def _vocab_size(model):
     config = getattr(model, "config", {}) or {}
     return config.get("vocab_size")
@@ -219,4 +241,4 @@ def beam_search(model, xs, start_id: int, length: int, beam_width: int = 3, *, r
     return out if len(out) > 1 else out[0]
 
 
-__all__ = ["sample", "generate", "greedy_decode", "beam_search"]
+__all__ = ["sample", "generate", "generate_words", "greedy_decode", "beam_search"]
