@@ -65,12 +65,10 @@ def sample(scores, *, temperature: float = 1.0, top_k: int | None = None, top_p:
         x = xp.where(x >= kth, x, -np.inf)
     p = softmax(x, axis=1)
     if top_p is not None and top_p < 1:
-        order = xp.argsort(-p, axis=1)
-        sorted_p = xp.take_along_axis(p, order, axis=1)
-        keep_sorted = (xp.cumsum(sorted_p, axis=1) - sorted_p) < top_p     # the first always stays
-        keep = xp.zeros_like(keep_sorted)
-        xp.put_along_axis(keep, order, keep_sorted, axis=1)
-        p = xp.where(keep, p, 0.0)
+        sorted_p = xp.sort(p, axis=1)[:, ::-1]                              # descending
+        n_keep = ((xp.cumsum(sorted_p, axis=1) - sorted_p) < top_p).sum(axis=1)   # the first always stays
+        cutoff = xp.take_along_axis(sorted_p, (n_keep - 1)[:, None], axis=1)  # smallest kept probability
+        p = xp.where(p >= cutoff, p, 0.0)
         p /= p.sum(axis=1, keepdims=True)
     u = backend.random_uniform(xp, (p.shape[0], 1), np.float64)
     ids = (xp.cumsum(p, axis=1) < u).sum(axis=1)
@@ -169,6 +167,9 @@ def _vocab_size(model):
 
 
 # ------------------------------------------------------------------------ seq2seq decoding
+_STABLE = {True: {"kind": "stable"}}  # NumPy needs asking; CuPy's argsort is always stable
+
+
 def _take(state, index):
     """Rows ``index`` of every array in a (nested) tuple/list/dict state; other values kept."""
     if isinstance(state, dict):
@@ -227,7 +228,7 @@ def beam_search(model, xs, start_id: int, length: int, beam_width: int = 3, *, r
             V = scores.shape[1]
             total = logp[:, :, None] + log_softmax(scores.astype(np.float64), axis=1).reshape(N, K, V)
             flat = total.reshape(N, K * V)
-            best = xp.argsort(-flat, axis=1, kind="stable")[:, :K]     # (N, K) best first
+            best = xp.argsort(-flat, axis=1, **_STABLE.get(xp is np, {}))[:, :K]   # (N, K) best first
             parent, token = best // V, (best % V).astype(np.int32)
             logp = xp.take_along_axis(flat, best, axis=1)
             seqs = xp.concatenate([seqs[rows, parent], token[:, :, None]], axis=2)
