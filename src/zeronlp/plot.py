@@ -85,3 +85,31 @@ def plot_spiral_result(history: dict, predict, x, t, path) -> None:
     right.set_title("decision boundary")
     save_figure(fig, path)
     plt.close(fig)
+
+
+def plot_attention_heads(inputs, outputs, weights, path=None, title: str | None = None):
+    """One heat map per layer and head: weights (layers, heads, len(outputs), len(inputs)),
+    input characters across, output characters down (a Transformer's cross-attention)."""
+    plt = _pyplot()
+    weights = np.asarray(to_cpu(weights))
+    if weights.ndim != 4 or weights.shape[2:] != (len(outputs), len(inputs)):
+        raise ValueError(f"weights must have shape (layers, heads, {len(outputs)}, {len(inputs)}), "
+                         f"got {weights.shape}")
+    L, H = weights.shape[:2]
+    cell_w, cell_h = max(2.2, 0.2 * len(inputs) + 0.8), max(1.8, 0.2 * len(outputs) + 0.8)
+    fig, axes = plt.subplots(L, H, figsize=(cell_w * H, cell_h * L), squeeze=False)
+    show = lambda chars: ["\u2423" if c == " " else c for c in chars]  # visible space
+    for layer in range(L):
+        for head in range(H):
+            ax = axes[layer, head]
+            ax.imshow(weights[layer, head], cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
+            ax.set_xticks(range(len(inputs)), show(inputs), fontsize=6)
+            ax.set_yticks(range(len(outputs)), show(outputs), fontsize=6)
+            ax.set_title(f"layer {layer + 1}, head {head + 1}", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+        plt.close(fig)
+    return axes
