@@ -64,3 +64,17 @@ def test_ptb_quality_target(capsys):
     assert {"we", "i", "they"} & {w for w, _ in similar["you"]}
     assert {"month", "quarter", "week"} & {w for w, _ in similar["year"]}
     assert all(len(v) == 5 and np.isfinite([s for _, s in v]).all() for v in similar.values())
+
+
+def test_example_ch02_runs_quick(capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "ch02_count_based.py"
+    spec = importlib.util.spec_from_file_location("ch02_count_based", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    results = module.main(["--quick"])
+    out = capsys.readouterr().out
+    assert "cos(you, i) = 0.7071" in out and "PTB: 20,000 tokens" in out
+    assert set(results) == {"you", "year"} and all(len(v) == 5 for v in results.values())
