@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .common import (CLIError, add_json, add_seed, check_writable, non_negative_int, positive_float, positive_int,
-                     print_json)
+                     print_json, probability)
 
 # The book's settings per task: (model, wordvec, hidden, epochs).
 TASK_DEFAULTS = {"addition": ("basic", 16, 128, 25), "date": ("attention", 16, 256, 10)}
@@ -33,6 +33,28 @@ MODELS = {"basic": _basic, "peeky": _peeky, "attention": _attention}
 BIDIRECTIONAL = {"attention"}  # kinds whose encoder can be bidirectional
 
 
+def _transformer(vocab_size, wordvec_size, hidden_size, bidirectional, **options):
+    """The encoder-decoder Transformer, "toy" preset; options: layers, heads, d_model, d_ff, dropout."""
+    from ..models.transformer import make_transformer
+
+    names = {"layers": "num_layers", "heads": "num_heads", "d_model": "d_model", "d_ff": "d_ff", "dropout": "dropout"}
+    return make_transformer(vocab_size, "toy", **{names[k]: v for k, v in options.items()})
+
+
+MODELS["transformer"] = _transformer
+TRANSFORMER_OPTIONS = ("layers", "heads", "d_model", "d_ff", "dropout")
+
+
+def _model_options(args, kind) -> dict:
+    """The --layers/--heads/--d-model/--d-ff/--dropout given, checked to go with --model transformer."""
+    given = {k: getattr(args, k, None) for k in TRANSFORMER_OPTIONS}
+    given = {k: v for k, v in given.items() if v is not None}
+    if given and kind != "transformer":
+        flags = ", ".join("--" + k.replace("_", "-") for k in given)
+        raise CLIError(f"{flags} only apply to --model transformer, not {kind}")
+    return given
+
+
 def register(sub) -> None:
     p = sub.add_parser("seq2seq", help="sequence to sequence models: addition, dates, attention (chapters 7-8)",
                        description="Train and use seq2seq models on the addition and date-format tasks "
@@ -56,6 +78,12 @@ def register(sub) -> None:
     t.add_argument("--size", type=positive_int, default=None,
                    help="number of generated examples (default 50000; files: all lines)")
     t.add_argument("--examples", type=non_negative_int, default=3, help="examples shown per epoch (default 3)")
+    tf = t.add_argument_group("transformer (--model transformer; defaults: the 'toy' preset)")
+    tf.add_argument("--layers", type=positive_int, default=None, help="encoder and decoder layers (default 2)")
+    tf.add_argument("--heads", type=positive_int, default=None, help="attention heads (default 4)")
+    tf.add_argument("--d-model", type=positive_int, default=None, help="model width (default 64)")
+    tf.add_argument("--d-ff", type=positive_int, default=None, help="feed-forward width (default 256)")
+    tf.add_argument("--dropout", type=probability, default=None, help="dropout ratio (default 0)")
     add_seed(t)
     t.add_argument("--out", metavar="PATH", help="save the trained model (.npz) to PATH")
     t.add_argument("--plot", metavar="PATH", help="save the loss and accuracy curves to PATH")
@@ -104,7 +132,7 @@ def run_train(args) -> int:
     seed(args.seed)
     data = load_data(args.task, seed=1984 if args.seed is None else args.seed, size=args.size,
                      reverse=args.reverse)
-    model = MODELS[kind](len(data.vocab), wordvec, hidden, args.bidirectional)
+    model = MODELS[kind](len(data.vocab), wordvec, hidden, args.bidirectional, **_model_options(args, kind))
     if not args.json:
         where = args.task if args.task in TASKS else f"file {args.task}"
         print(f"{kind} seq2seq on {where}: {len(data.x_train)} train / {len(data.x_test)} test, "
@@ -168,6 +196,7 @@ def run_predict(args) -> int:
 
 
 def run_attention(args) -> int:
+    from .. import backend
     from .. import seq2seq as s2s
 
     check_writable(args.plot, "plot")
@@ -177,7 +206,14 @@ def run_attention(args) -> int:
                        "train one with `zeronlp seq2seq train --model attention`")
     inputs, outputs, weights = s2s.attention_map(model, task, args.text)
     answer = "".join(outputs).rstrip()
-    s2s.plot_attention(inputs, outputs, weights, args.plot, title=f"{args.text} -> {answer}")
+    if getattr(model, "head_attention_weights", None) is not None:  # a Transformer: every layer and head
+        from ..plot import plot_attention_heads
+
+        heads = backend.to_cpu(model.head_attention_weights)[0]  # (layers, heads, output, input)
+        plot_attention_heads(inputs, outputs, heads[..., ::-1] if task.reverse else heads, args.plot,
+                             title=f"cross-attention: {args.text} -> {answer}")
+    else:
+        s2s.plot_attention(inputs, outputs, weights, args.plot, title=f"{args.text} -> {answer}")
     if args.json:
         print_json({"question": args.text, "answer": answer, "weights": weights.round(4).tolist()})
     else:

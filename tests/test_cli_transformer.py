@@ -1,0 +1,50 @@
+"""The Transformer through the CLI: ``seq2seq train --model transformer``, per-head attention, errors."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from zeronlp.cli import main
+
+
+def _last_json(out: str) -> dict:
+    return json.loads(out.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def date_transformer(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tf") / "transformer.npz"
+    assert main(["seq2seq", "train", "--task", "date", "--model", "transformer", "--size", "300", "--epochs", "1",
+                 "--layers", "1", "--heads", "2", "--d-model", "16", "--d-ff", "32", "--dropout", "0.1",
+                 "--seed", "0", "--out", str(path), "--json"]) == 0
+    return path
+
+
+def test_train_transformer_json(date_transformer, capsys):
+    import zeronlp
+
+    model = zeronlp.load(date_transformer)
+    assert type(model).__name__ == "Transformer"
+    assert model.config["num_layers"] == 1 and model.config["d_model"] == 16 and model.config["dropout"] == 0.1
+    assert main(["seq2seq", "predict", "--model", str(date_transformer), "August 19, 2003", "--beam", "2",
+                 "--json"]) == 0
+    assert len(_last_json(capsys.readouterr().out)["answers"]) == 1
+
+
+def test_attention_plots_every_head(date_transformer, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "heads.png"
+    assert main(["seq2seq", "attention", "--model", str(date_transformer), "August 19, 2003",
+                 "--plot", str(plot), "--json"]) == 0
+    assert plot.stat().st_size > 1000
+    weights = _last_json(capsys.readouterr().out)["weights"]
+    assert len(weights) == 10 and len(weights[0]) == 29
+
+
+def test_transformer_option_errors(capsys):
+    assert main(["seq2seq", "train", "--model", "attention", "--layers", "2", "--size", "50"]) == 2
+    assert "--layers only apply to --model transformer" in capsys.readouterr().err
+    assert main(["seq2seq", "train", "--model", "transformer", "--d-model", "10", "--heads", "3",
+                 "--size", "50"]) == 2
+    assert "divisible" in capsys.readouterr().err
