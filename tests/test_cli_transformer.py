@@ -48,3 +48,16 @@ def test_transformer_option_errors(capsys):
     assert main(["seq2seq", "train", "--model", "transformer", "--d-model", "10", "--heads", "3",
                  "--size", "50"]) == 2
     assert "divisible" in capsys.readouterr().err
+
+
+def test_example_runs_quick(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "ch09_transformer.py"
+    spec = importlib.util.spec_from_file_location("ch09_transformer", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    acc = module.main(["--quick", "--plot", str(tmp_path / "heads.png")])
+    assert 0.0 <= acc <= 1.0
+    assert (tmp_path / "heads.png").exists()
