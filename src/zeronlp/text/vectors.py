@@ -9,6 +9,7 @@ tool's formats: a ``"V D"`` header line, then per word either ``word v1 ... vD``
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ import numpy as np
 from ..backend import to_cpu
 from ..io import atomic_write
 
+_SPACE = re.compile(r"\s")
 _BATCH = 1024  # analogy questions scored per matrix product
 
 
@@ -38,9 +40,9 @@ class WordVectors:
             seen = set()
             dup = next(w for w in words if w in seen or seen.add(w))
             raise ValueError(f"word {dup!r} appears more than once")
-        for w in words:
-            if not w or any(ch.isspace() for ch in w):
-                raise ValueError(f"word {w!r} is empty or contains whitespace (not storable in word2vec files)")
+        bad = next((w for w in words if not w or _SPACE.search(w)), None)
+        if bad is not None:
+            raise ValueError(f"word {bad!r} is empty or contains whitespace (not storable in word2vec files)")
         self.vectors = vectors
         self.words = words
         self.word_to_id = index
