@@ -93,7 +93,9 @@ def sum_rows(indices, values, weights=None, source=None):
     r = indices.size
     if r == 0:
         return indices.astype(xp.int64), values[:0].copy()
-    order = xp.argsort(indices, kind="stable")
+    # ids below 2**16 sort as uint16: NumPy then uses a radix sort, ~5x faster than on int64
+    keys = indices.astype(xp.uint16) if int(indices.max()) < 65536 and int(indices.min()) >= 0 else indices
+    order = xp.argsort(keys, kind="stable")
     sorted_ids = indices[order]
     flag = xp.empty(r, dtype=bool)
     flag[0] = True
@@ -102,12 +104,20 @@ def sum_rows(indices, values, weights=None, source=None):
     indptr = xp.concatenate([starts, xp.asarray([r], dtype=starts.dtype)])
     data = xp.ones(r, dtype=values.dtype) if weights is None else weights.reshape(-1)[order].astype(values.dtype)
     cols = order if source is None else source.reshape(-1)[order]
+    return sorted_ids[starts].astype(xp.int64, copy=False), csr_matmul(data, cols, indptr, values)
+
+
+def csr_matmul(data, cols, indptr, dense):
+    """S @ dense for the sparse (len(indptr) - 1, M) matrix S in CSR form (row i holds ``data[k]`` at
+    column ``cols[k]`` for k in indptr[i]:indptr[i + 1]); dense (M, D) -> (rows, D). SciPy on the CPU,
+    ``cupyx.scipy.sparse`` on a GPU."""
+    xp = get_array_module(dense)
     if xp is np:
         import scipy.sparse as sparse
     else:  # pragma: no cover - GPU only
         import cupyx.scipy.sparse as sparse
-    matrix = sparse.csr_matrix((data, cols, indptr), shape=(int(starts.size), len(values)))
-    return sorted_ids[starts].astype(xp.int64, copy=False), xp.asarray(matrix @ values)
+    matrix = sparse.csr_matrix((data, cols, indptr), shape=(len(indptr) - 1, len(dense)))
+    return xp.asarray(matrix @ dense)
 
 
 def erf(x):

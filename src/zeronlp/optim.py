@@ -9,7 +9,74 @@ from __future__ import annotations
 
 import math
 
-from .backend import get_array_module
+import numpy as np
+
+from .backend import get_array_module, scatter_add, sum_rows
+
+
+class RowSparseGrad:
+    """The gradient of a (V, D) parameter that is zero outside a few rows (an embedding's):
+    ``rows`` (R,) distinct int and ``values`` (R, D).
+
+    A layer creates it once in ``__init__`` and rewrites it in place with ``set`` on every
+    backward, so the object in ``grads`` never changes (the layer contract). Every optimizer
+    here updates only the touched rows (see ``Optimizer._sparse_step``); ``to_dense()`` gives
+    the (V, D) array of the book's dense contract. It deliberately has no ``dtype``: it is not
+    an array, and code that needs one calls ``to_dense()``.
+    """
+
+    def __init__(self, shape, like=None):
+        self.shape = tuple(int(n) for n in shape)
+        xp = get_array_module(like) if like is not None else np
+        dtype = like.dtype if like is not None else np.float32
+        self.rows = xp.zeros(0, dtype=np.int64)
+        self.values = xp.zeros((0,) + self.shape[1:], dtype=dtype)
+
+    def set(self, indices, values, weights=None, source=None) -> "RowSparseGrad":
+        """Become the gradient where row ``indices[k]`` receives ``weights[k] * values[source[k]]``
+        (repeated indices summed; see ``backend.sum_rows``). Returns self."""
+        rows, sums = sum_rows(indices, values, weights=weights, source=source)
+        self.rows, self.values = rows, sums.reshape((len(rows),) + self.shape[1:])
+        return self
+
+    def set_sum(self, grads) -> "RowSparseGrad":
+        """Become the sum of several row-sparse gradients of the same shape (tied weights)."""
+        xp = get_array_module(self.values)
+        rows = xp.concatenate([g.rows for g in grads])
+        values = xp.concatenate([g.values.reshape(len(g.rows), -1) for g in grads])
+        return self.set(rows, values)
+
+    def add_to(self, dense) -> None:
+        """dense[rows] += values, in place."""
+        scatter_add(dense, self.rows, self.values)
+
+    def to_dense(self):
+        """The (V, D) array this gradient stands for."""
+        xp = get_array_module(self.values)
+        dense = xp.zeros(self.shape, dtype=self.values.dtype)
+        dense[self.rows] = self.values  # rows are distinct
+        return dense
+
+    def moved(self, convert) -> "RowSparseGrad":
+        """A copy on another device; ``convert`` is ``backend.to_gpu`` or ``backend.to_cpu``."""
+        out = RowSparseGrad(self.shape)
+        out.rows, out.values = convert(self.rows), convert(self.values)
+        return out
+
+    def __imul__(self, scale):
+        self.values *= scale
+        return self
+
+    def __repr__(self):
+        return f"RowSparseGrad(shape={self.shape}, rows={len(self.rows)})"
+
+
+def add_grad(total, g) -> None:
+    """total += g for a dense or row-sparse gradient ``g`` (tied weights summing their uses)."""
+    if isinstance(g, RowSparseGrad):
+        g.add_to(total)
+    else:
+        total += g
 
 
 class Optimizer:
@@ -34,10 +101,29 @@ class Optimizer:
             raise ValueError(f"optimizer state is for {len(self.state)} params, got {len(params)}")
         self.iterations += 1
         for p, g, s in zip(params, grads, self.state):
-            self._step(p, g, s)
+            if isinstance(g, RowSparseGrad):
+                self._sparse_step(p, g, s)
+            else:
+                self._step(p, g, s)
 
     def _step(self, p, g, s) -> None:
         raise NotImplementedError
+
+    def _sparse_step(self, p, g: RowSparseGrad, s) -> None:
+        """Lazy update for a row-sparse gradient: the rule of ``_step`` applied to the touched rows
+        of the parameter and of its state, other rows left as they are. Exact for SGD and AdaGrad
+        (a zero gradient changes nothing there); for Momentum, Nesterov, RMSprop and Adam it skips
+        the decay of untouched rows, like PyTorch's ``SparseAdam`` (Adam's bias correction still
+        uses the global step count)."""
+        rows = g.rows
+        if rows.size == 0:
+            return
+        p_rows = p[rows]
+        s_rows = {name: a[rows] for name, a in s.items()}
+        self._step(p_rows, g.values, s_rows)
+        p[rows] = p_rows
+        for name, a in s.items():
+            a[rows] = s_rows[name]
 
     def state_dict(self) -> tuple[dict, dict]:
         """(arrays, scalars) describing this optimizer, for checkpoints."""
@@ -76,6 +162,9 @@ class SGD(Optimizer):
 
     def _step(self, p, g, s):
         p -= self.lr * g
+
+    def _sparse_step(self, p, g, s):
+        p[g.rows] -= self.lr * g.values  # rows are distinct, so fancy-index update is exact
 
 
 class Momentum(Optimizer):
@@ -189,6 +278,8 @@ def global_norm(grads) -> float:
     """sqrt(sum of squares of every gradient)."""
     total = 0.0
     for g in grads:
+        if isinstance(g, RowSparseGrad):
+            g = g.values  # distinct rows: the norm of the values is the norm of the dense gradient
         xp = get_array_module(g)
         total += float(xp.vdot(g.ravel(), g.ravel())) if g.size else 0.0
     return math.sqrt(total)
@@ -292,5 +383,5 @@ def make_optimizer(name: str, lr: float) -> Optimizer:
     return cls(lr=lr)
 
 
-__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "AdamW", "NoamSchedule",
+__all__ = ["RowSparseGrad", "add_grad", "Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "AdamW", "NoamSchedule",
            "global_norm", "clip_grads", "StepDecay", "DecayOnPlateau", "LinearDecay", "make_optimizer"]

@@ -2,9 +2,11 @@
 from .attention import Attention, AttentionWeight, TimeAttention, WeightSum
 from .base import Layer
 from .core import Affine, Dropout, MatMul, ReLU, Sigmoid, Softmax, Tanh
+from .embedding import Embedding, EmbeddingBag, EmbeddingDot
 from .label_smoothing import LabelSmoothingLoss
 from .losses import SigmoidWithLoss, SoftmaxWithLoss
 from .multihead import MultiHeadAttention, subsequent_mask
+from .sampling import HierarchicalSoftmax, NegativeSamplingLoss, UnigramSampler
 from .recurrent import (GRU, LSTM, RNN, Bidirectional, TimeGRU, TimeLSTM, TimeRNN, TimeStack,
                         make_recurrent, recurrent_params)
 from .sequence import TimeAffine, TimeDropout, TimeEmbedding, TimeSoftmaxWithLoss
@@ -15,6 +17,7 @@ __all__ = [
     "Layer",
     "MatMul", "Affine", "Sigmoid", "ReLU", "Tanh", "Softmax", "Dropout",
     "SoftmaxWithLoss", "SigmoidWithLoss",
+    "Embedding", "EmbeddingDot", "EmbeddingBag", "UnigramSampler", "NegativeSamplingLoss", "HierarchicalSoftmax",
     "RNN", "LSTM", "GRU", "TimeRNN", "TimeLSTM", "TimeGRU", "Bidirectional", "TimeStack",
     "make_recurrent", "recurrent_params",
     "TimeEmbedding", "TimeAffine", "TimeSoftmaxWithLoss", "TimeDropout",

@@ -23,6 +23,7 @@ import numpy as np
 from .. import backend
 from ..io import ModelFileError, read_npz, write_npz
 from ..layers.base import Layer
+from ..optim import RowSparseGrad, add_grad
 
 _REGISTRY: dict[str, type] = {}
 
@@ -66,7 +67,7 @@ class Model(Layer):
                     index[id(p)] = len(params)
                     params.append(p)
                     uses.append([g])
-        buffers = [g[0] if len(g) == 1 else g[0] * 0 for g in uses]
+        buffers = [g[0] if len(g) == 1 else _tied_buffer(p, g) for p, g in zip(params, uses)]
         self.__dict__["_param_groups"] = (params, uses, buffers)
         return params, uses, buffers
 
@@ -88,10 +89,12 @@ class Model(Layer):
         """Gradient of each distinct parameter; tied uses summed into a fixed buffer on every read."""
         params, uses, buffers = self._groups()
         for buffer, group in zip(buffers, uses):
-            if len(group) > 1:
-                buffer[...] = group[0]
-                for g in group[1:]:
-                    buffer += g
+            if len(group) > 1 and isinstance(buffer, RowSparseGrad):
+                buffer.set_sum(group)  # every use row-sparse: the sum stays row-sparse
+            elif len(group) > 1:
+                buffer[...] = 0
+                for g in group:
+                    add_grad(buffer, g)
         return buffers
 
     @grads.setter
@@ -120,7 +123,8 @@ class Model(Layer):
             for lst in (layer.__dict__.get("params", []), layer.__dict__.get("grads", [])):
                 for i, arr in enumerate(lst):
                     if id(arr) not in converted:
-                        converted[id(arr)] = (arr, convert(arr))  # keep arr alive so ids stay unique
+                        moved = arr.moved(convert) if isinstance(arr, RowSparseGrad) else convert(arr)
+                        converted[id(arr)] = (arr, moved)  # keep arr alive so ids stay unique
                     lst[i] = converted[id(arr)][1]
         self._forget_groups()
         return self
@@ -189,6 +193,13 @@ class Model(Layer):
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.config.items())
         return f"{type(self).__name__}({args})  # {self.num_params():,} parameters"
+
+
+def _tied_buffer(param, uses):
+    """The buffer summing a tied weight's uses: row-sparse when every use is, else dense."""
+    if all(isinstance(g, RowSparseGrad) for g in uses):
+        return RowSparseGrad(param.shape, like=param)
+    return backend.get_array_module(param).zeros_like(param)
 
 
 def load(path, expect: type | None = None, with_info: bool = False):

@@ -1,0 +1,147 @@
+"""Chapter 4: Embedding (a row lookup in place of a one-hot MatMul), EmbeddingDot, and
+EmbeddingBag (CBOW's mean or sum of a variable number of context rows).
+
+Both take ``sparse``: with ``False`` (the book's contract) ``grads[0]`` is a dense (V, D)
+array, zero outside the rows used; with ``True`` it is an ``optim.RowSparseGrad`` holding only
+those rows, which every optimizer updates lazily, so a step costs O(rows · D) instead of
+O(V · D). Repeated ids are summed in both forms.
+"""
+from __future__ import annotations
+
+from ..backend import csr_matmul, get_array_module, scatter_add
+from ..optim import RowSparseGrad
+from .base import Layer
+
+
+def _grad_buffer(W, sparse: bool):
+    return RowSparseGrad(W.shape, like=W) if sparse else W * 0
+
+
+def _write_row_grad(grad, idx, dW) -> None:
+    """grads[0] <- the gradient with ``dW[k]`` added to row ``idx[k]`` (repeats summed), in place."""
+    if isinstance(grad, RowSparseGrad):
+        grad.set(idx.reshape(-1), dW.reshape(idx.size, -1))
+    else:
+        grad[...] = 0
+        scatter_add(grad, idx.reshape(-1), dW.reshape(idx.size, -1))
+
+
+class Embedding(Layer):
+    """idx (...) int -> W[idx] (..., D); W (V, D)."""
+
+    def __init__(self, W, sparse: bool = False):
+        super().__init__()
+        self.params = [W]
+        self.grads = [_grad_buffer(W, sparse)]
+        self.sparse = bool(sparse)
+        self.idx = None
+
+    def forward(self, idx):
+        """idx (...) int -> (..., D)."""
+        W, = self.params
+        self.idx = idx
+        return get_array_module(W).take(W, idx, axis=0)  # = W[idx]; take is ~2x faster in NumPy
+
+    def backward(self, dout):
+        """dout (..., D) -> None (ids have no gradient); grads[0] gets dout summed into the rows used."""
+        self._require_forward("idx")
+        _write_row_grad(self.grads[0], self.idx, dout)
+        return None
+
+    def __repr__(self):
+        V, D = self.params[0].shape
+        return f"Embedding({V}, {D}{', sparse' if self.sparse else ''})"
+
+
+class EmbeddingDot(Layer):
+    """h (N, D) . W[idx] -> (N,) for idx (N,), or (N, K) for idx (N, K) (K candidates per row)."""
+
+    def __init__(self, W, sparse: bool = False):
+        super().__init__()
+        self.embed = Embedding(W, sparse=sparse)
+        self.params = self.embed.params
+        self.grads = self.embed.grads
+        self.cache = None
+
+    def forward(self, h, idx):
+        """h (N, D), idx (N,) or (N, K) int -> scores (N,) or (N, K)."""
+        target_W = self.embed.forward(idx)  # (N, D) or (N, K, D)
+        xp = get_array_module(h)
+        if idx.ndim == 1:
+            out = xp.einsum("nd,nd->n", h, target_W)
+        else:
+            out = xp.matmul(target_W, h[:, :, None])[:, :, 0]  # (N, K): one batched product
+        self.cache = (h, target_W)
+        return out
+
+    def backward(self, dout):
+        """dout (N,) or (N, K) -> (dh (N, D), None)."""
+        self._require_forward("cache")
+        h, target_W = self.cache
+        xp = get_array_module(h)
+        grad = self.grads[0]
+        if isinstance(grad, RowSparseGrad):  # row idx[n, k] gets dout[n, k] * h[n], never built as (N, K, D)
+            n_of = xp.repeat(xp.arange(len(h)), dout.size // max(len(h), 1))
+            grad.set(self.embed.idx.reshape(-1), h, weights=dout.reshape(-1), source=n_of)
+        elif dout.ndim == 1:
+            self.embed.backward(dout[:, None] * h)
+        else:
+            self.embed.backward(dout[:, :, None] * h[:, None, :])  # (N, K, D)
+        if dout.ndim == 1:
+            return dout[:, None] * target_W, None
+        return xp.matmul(dout[:, None, :], target_W)[:, 0, :], None
+
+
+class EmbeddingBag(Layer):
+    """ids (N, C) int, -1 = padding -> mean (or sum) of the rows W[ids[n, c]] that are not padding (N, D).
+
+    CBOW's context layer (Mikolov et al., 2013, "Efficient Estimation of Word Representations in
+    Vector Space") for windows of varying size, computed as one sparse (N, V) @ W (V, D) product
+    without building the (N, C, D) gather. A row with no valid id gives zeros.
+    """
+
+    def __init__(self, W, mode: str = "mean", sparse: bool = False):
+        super().__init__()
+        if mode not in ("mean", "sum"):
+            raise ValueError(f"EmbeddingBag mode must be 'mean' or 'sum', got {mode!r}")
+        self.params = [W]
+        self.grads = [_grad_buffer(W, sparse)]
+        self.mode = mode
+        self.sparse = bool(sparse)
+        self.cache = None
+
+    def forward(self, ids):
+        """ids (N, C) int (negative = padding) -> (N, D)."""
+        W, = self.params
+        xp = get_array_module(W)
+        if ids.ndim != 2:
+            raise ValueError(f"EmbeddingBag expects ids of shape (N, C), got {ids.shape}")
+        valid = ids >= 0
+        n_valid = valid.sum(axis=1)
+        rows_of = xp.nonzero(valid)[0]  # (R,) the example each valid id belongs to, in row order
+        cols = ids[valid]  # (R,)
+        if cols.size and int(cols.max()) >= W.shape[0]:
+            raise ValueError(f"EmbeddingBag got id {int(cols.max())} but has only {W.shape[0]} rows")
+        if self.mode == "mean":
+            weight = (1.0 / xp.maximum(n_valid, 1)).astype(W.dtype)[rows_of]
+        else:
+            weight = xp.ones(len(cols), dtype=W.dtype)
+        indptr = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(n_valid)])
+        self.cache = (cols, rows_of, weight, len(ids))
+        return csr_matmul(weight, cols, indptr, W)
+
+    def backward(self, dout):
+        """dout (N, D) -> None; row ids[n, c] receives dout[n] (times 1 / count for the mean)."""
+        self._require_forward("cache")
+        cols, rows_of, weight, n = self.cache
+        grad = self.grads[0]
+        if isinstance(grad, RowSparseGrad):
+            grad.set(cols, dout, weights=weight, source=rows_of)
+        else:
+            grad[...] = 0
+            scatter_add(grad, cols, dout[rows_of] * weight[:, None])
+        return None
+
+    def __repr__(self):
+        V, D = self.params[0].shape
+        return f"EmbeddingBag({V}, {D}, mode={self.mode!r}{', sparse' if self.sparse else ''})"
