@@ -1,9 +1,9 @@
 """Count-based word vectors (chapter 2): co-occurrence matrix, PPMI, SVD, cosine similarity.
 
 Everything is vectorised: the co-occurrence matrix is built from the shifted
-corpus with one sparse sum per window offset (no loop over tokens), PPMI is
-computed on whole arrays (dense, in row blocks) or on the non-zero entries of a
-``scipy.sparse`` matrix, and the truncated SVD is the randomised algorithm of
+corpus in one scatter-add over all pairs (no loop over tokens), PPMI is
+computed on the non-zero counts only (of a dense array or a ``scipy.sparse``
+matrix), and the truncated SVD is the randomised algorithm of
 Halko, Martinsson & Tropp (2011), "Finding Structure with Randomness", with
 oversampling and power iterations (V vocabulary, D vector size).
 """
@@ -14,8 +14,6 @@ import contextlib
 import numpy as np
 
 from .. import backend
-
-_ROW_BLOCK = 1024  # rows of a dense PPMI computed at once (bounds the temporaries)
 
 
 def _check_corpus(corpus, vocab_size: int, window_size: int) -> np.ndarray:
@@ -49,10 +47,14 @@ def create_co_matrix(corpus, vocab_size: int, window_size: int = 1, sparse: bool
         cols += [right, left]
     rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
     cols = np.concatenate(cols) if cols else np.zeros(0, np.int64)
+    if not sparse:
+        C = np.zeros((vocab_size, vocab_size), dtype=np.int32)
+        np.add.at(C, (rows, cols), 1)  # repeated pairs summed
+        return C
     ones = np.ones(len(rows), dtype=np.int32)
     C = sp.coo_matrix((ones, (rows, cols)), shape=(vocab_size, vocab_size)).tocsr()  # sums duplicates
     C.sum_duplicates()
-    return C if sparse else C.toarray()
+    return C
 
 
 def cos_similarity(x, y, eps: float = 1e-8) -> float:
@@ -81,7 +83,7 @@ def most_similar(query: str, word_to_id: dict, id_to_word: dict, word_matrix, to
 def ppmi(C, verbose: bool = False, eps: float = 1e-8):
     """Positive pointwise mutual information (V, V): max(0, log2(C_ij N / (S_i S_j))), 0 where C_ij = 0.
 
-    A dense array gives a dense float32 result computed in row blocks; a
+    A dense array gives a dense float32 result; a
     ``scipy.sparse`` matrix gives a CSR float32 matrix holding only the positive
     entries. ``eps`` is kept for the book's signature: zero counts give 0 exactly.
     """
@@ -94,24 +96,25 @@ def ppmi(C, verbose: bool = False, eps: float = 1e-8):
         raise ValueError(f"C must be a 2-D count matrix, got shape {C.shape}")
     if C.size and C.min() < 0:
         raise ValueError("C must hold non-negative counts")
-    N = float(C.sum(dtype=np.float64))
-    row = C.sum(axis=1, dtype=np.float64)  # S_i
-    col = C.sum(axis=0, dtype=np.float64)  # S_j
+    r, c = np.nonzero(C)  # only counted pairs can have a positive PMI
+    v = C[r, c].astype(np.float64)
     M = np.zeros(C.shape, dtype=np.float32)
-    if N == 0:
-        return M
-    col_log = np.log2(np.where(col > 0, col, 1.0))
-    for start in range(0, len(C), _ROW_BLOCK):
-        block = C[start:start + _ROW_BLOCK].astype(np.float64)
-        row_log = np.log2(np.where(row[start:start + _ROW_BLOCK] > 0, row[start:start + _ROW_BLOCK], 1.0))
-        with np.errstate(divide="ignore"):
-            pmi = np.log2(block) + (np.log2(N) - row_log[:, None] - col_log[None, :])
-        pmi[block == 0] = 0.0
-        np.maximum(pmi, 0.0, out=pmi)
-        M[start:start + _ROW_BLOCK] = pmi
-        if verbose:
-            print(f"ppmi: {min(start + _ROW_BLOCK, len(C))}/{len(C)} rows done", flush=True)
+    pmi = _pmi(r, c, v, C.shape)
+    pos = pmi > 0
+    M[r[pos], c[pos]] = pmi[pos]
+    if verbose:
+        print(f"ppmi: {int(pos.sum()):,} positive entries of {C.size:,}", flush=True)
     return M
+
+
+def _pmi(r, c, v, shape):
+    """log2(C_rc N / (S_r S_c)) for the non-zero counts v at rows r, columns c (S: row and column sums)."""
+    N = v.sum()
+    row = np.bincount(r, weights=v, minlength=shape[0])
+    col = np.bincount(c, weights=v, minlength=shape[1])
+    if not len(v):
+        return v
+    return np.log2(v) + np.log2(N) - np.log2(row[r]) - np.log2(col[c])
 
 
 def _ppmi_sparse(C):
@@ -122,10 +125,7 @@ def _ppmi_sparse(C):
     C.sum_duplicates()
     keep = C.data > 0
     r, c, v = C.row[keep], C.col[keep], C.data[keep].astype(np.float64)
-    N = v.sum()
-    row = np.bincount(r, weights=v, minlength=C.shape[0])
-    col = np.bincount(c, weights=v, minlength=C.shape[1])
-    pmi = np.log2(v) + np.log2(N) - np.log2(row[r]) - np.log2(col[c]) if len(v) else v
+    pmi = _pmi(r, c, v, C.shape)
     pos = pmi > 0
     return sp.csr_matrix((pmi[pos].astype(np.float32), (r[pos], c[pos])), shape=C.shape)
 
