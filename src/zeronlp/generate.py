@@ -124,6 +124,8 @@ def generate(model, start_ids, length: int = 100, *, temperature: float = 1.0, t
         if recurrent:
             model.reset_state()
         x = xp.asarray(ids)
+        context = getattr(model, "context_size", None)  # a Transformer reads at most this many tokens
+        x = x[:, -context:] if context and not recurrent else x
         try:
             for _ in range(length):
                 scores = model.predict(x)                          # (N, T, V)
@@ -132,6 +134,8 @@ def generate(model, start_ids, length: int = 100, *, temperature: float = 1.0, t
                 nxt = np.asarray(backend.to_cpu(nxt)).astype(ids.dtype)[:, None]
                 out.append(nxt)
                 x = xp.asarray(nxt) if recurrent else xp.asarray(np.concatenate(out, axis=1))
+                if context and not recurrent:
+                    x = x[:, -context:]
         finally:
             if recurrent:
                 model.reset_state()

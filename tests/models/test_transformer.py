@@ -108,3 +108,13 @@ def test_presets_and_errors():
         model.forward(np.zeros((1, 3), dtype=np.int64), np.zeros((1, 1), dtype=np.int64))
     with pytest.raises(ValueError, match="d_model"):
         Transformer(V, d_model=0)
+
+
+def test_generation_reads_at_most_the_context():
+    from zeronlp.generate import generate
+
+    lm = TransformerLM(9, d_model=8, num_heads=2, num_layers=1, d_ff=8, max_len=4)
+    out = generate(lm, np.array([1, 2, 3, 4, 5, 6]), length=7, greedy=True)
+    assert out.shape == (13,) and out.max() < 9
+    with pytest.raises(ValueError, match="maximum of 4"):
+        lm.predict(np.zeros((1, 5), dtype=np.int64))

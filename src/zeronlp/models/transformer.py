@@ -22,7 +22,7 @@ from ..backend import FLOAT, get_array_module, rng
 from ..generate import beam_search, greedy_decode
 from ..layers.core import Dropout
 from ..layers.label_smoothing import LabelSmoothingLoss
-from ..layers.sequence import TimeAffine, TimeEmbedding
+from ..layers.sequence import TimeAffine, TimeEmbedding, TimeSoftmaxWithLoss
 from ..layers.transformer import LayerNorm, PositionalEncoding, TransformerDecoderLayer, TransformerEncoderLayer
 from .base import Model
 
@@ -185,7 +185,8 @@ class TransformerLM(Model):
     forward(xs (N, T), ts (N, T)) -> mean loss; predict(xs) -> scores (N, T, V).
 
     ``tie_weights`` shares the embedding with the output projection by identity (Press & Wolf, 2017).
-    Each window is read on its own: there is no state carried between windows (``reset_state`` is a no-op).
+    It has no recurrent state (no ``reset_state``): each window is read on its own, and generation re-reads
+    the last ``context_size`` tokens at every step.
     """
 
     def __init__(self, vocab_size: int, d_model: int = 256, num_heads: int = 4, num_layers: int = 4,
@@ -205,7 +206,9 @@ class TransformerLM(Model):
         self.final_norms = [LayerNorm(D)] if norm_first else []
         b = np.zeros(V, dtype=FLOAT)
         self.out = TimeAffine(W, b, transpose=True) if tie_weights else TimeAffine(_embedding_matrix(V, D).T.copy(), b)
-        self.loss_layer = LabelSmoothingLoss(label_smoothing, ignore_label=-1)
+        # without smoothing, the fused in-place softmax loss saves an (N*T, V) buffer on every step
+        self.loss_layer = (LabelSmoothingLoss(label_smoothing, ignore_label=-1) if label_smoothing
+                           else TimeSoftmaxWithLoss(ignore_label=-1, overwrite_input=True))
         self._in = _Embedder(self.embed, self.pos, self.drop, D)
         self.vocab_size, self.max_len = V, max_len
 
@@ -238,9 +241,6 @@ class TransformerLM(Model):
         self._in.backward(d)
         return None
 
-    def reset_state(self):
-        """Nothing to reset: every window is read on its own."""
-
 
 PRESETS = {
     # the paper's base model (Vaswani et al., 2017, table 3)
@@ -249,7 +249,7 @@ PRESETS = {
     "toy": dict(d_model=64, num_heads=4, num_layers=2, d_ff=256, dropout=0.0),
     "tiny": dict(d_model=16, num_heads=2, num_layers=1, d_ff=32, dropout=0.0),
     # word-level PTB within the time of the book's LSTM run on this CPU
-    "ptb-small": dict(d_model=128, num_heads=4, num_layers=2, d_ff=512, dropout=0.2),
+    "ptb-small": dict(d_model=128, num_heads=4, num_layers=2, d_ff=512, dropout=0.2, activation="relu"),
 }
 
 
