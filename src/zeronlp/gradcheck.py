@@ -60,6 +60,9 @@ def to_float64(layer) -> None:
                 if id(arr) not in seen:
                     seen[id(arr)] = _as_float64(arr)
                 lst[i] = seen[id(arr)]
+    for sub in _walk(layer):  # a Model's cached grouping (tied-gradient sums) still names the old arrays
+        if hasattr(sub, "_forget_groups"):
+            sub._forget_groups()
 
 
 def _walk(layer):

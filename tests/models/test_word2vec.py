@@ -1,0 +1,184 @@
+"""word2vec models (chapter 3 and 4) and the training recipe around them."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import zeronlp
+from zeronlp import backend
+from zeronlp.gradcheck import assert_gradients
+from zeronlp.models.word2vec import (CBOW, SimpleCBOW, SimpleSkipGram, SkipGram, convert_one_hot,
+                                     create_contexts_target)
+from zeronlp.optim import Adam
+from zeronlp.text.corpus import preprocess
+from zeronlp.text.word2vec_train import (Word2VecConfig, epoch_examples, keep_probability, make_config,
+                                         train_word2vec)
+from zeronlp.training import Trainer
+
+TOY = "You say goodbye and I say hello."
+
+
+def _book_contexts_target(corpus, w):  # the book's loop, as the reference
+    target = corpus[w:-w]
+    contexts = [[corpus[i + t] for t in range(-w, w + 1) if t != 0] for i in range(w, len(corpus) - w)]
+    return np.array(contexts), np.array(target)
+
+
+@pytest.mark.parametrize("w", [1, 2])
+def test_create_contexts_target_matches_the_book(w):
+    corpus, _, _ = preprocess(TOY)
+    contexts, target = create_contexts_target(corpus, w)
+    ref_c, ref_t = _book_contexts_target(corpus, w)
+    np.testing.assert_array_equal(contexts, ref_c)
+    np.testing.assert_array_equal(target, ref_t)
+
+
+def test_create_contexts_target_rejects_bad_windows():
+    corpus, _, _ = preprocess(TOY)
+    with pytest.raises(ValueError, match="window_size"):
+        create_contexts_target(corpus, 0)
+    with pytest.raises(ValueError, match="too short"):
+        create_contexts_target(corpus, 4)
+
+
+def test_convert_one_hot():
+    one_hot = convert_one_hot(np.array([[0, 2], [1, 1]]), 3)
+    assert one_hot.shape == (2, 2, 3)
+    np.testing.assert_array_equal(one_hot.argmax(-1), [[0, 2], [1, 1]])
+    with pytest.raises(ValueError, match=r"\[0, 3\)"):
+        convert_one_hot(np.array([3]), 3)
+
+
+def test_simple_cbow_learns_the_toy_sentence():
+    corpus, word_to_id, _ = preprocess(TOY)
+    V = len(word_to_id)
+    contexts, target = create_contexts_target(corpus, 1)
+    x, t = convert_one_hot(contexts, V), convert_one_hot(target, V)
+    model = SimpleCBOW(V, 5)
+    history = Trainer(model, Adam(), verbose=False).fit(x, t, max_epoch=1000, batch_size=3)
+    assert history["epoch_loss"][-1] < 0.5 * math.log(V)  # ln 7 = 1.95 is the uniform guess
+    assert model.word_vecs.shape == (V, 5)
+    assert len(model.params) == 2  # the two input MatMuls share W_in: counted once, grads summed
+
+
+@pytest.mark.parametrize("cls", [SimpleCBOW, SimpleSkipGram])
+def test_simple_models_gradients(cls):
+    corpus, word_to_id, _ = preprocess(TOY)
+    V = len(word_to_id)
+    contexts, target = create_contexts_target(corpus, 1)
+    x, t = convert_one_hot(contexts, V), convert_one_hot(target, V)
+    model = cls(V, 4)
+    assert_gradients(model, [x.astype(np.float64), t.astype(np.float64)] if cls is SimpleSkipGram
+                     else [x, t], check_params=True)
+
+
+def _reseed():
+    backend.seed(5)
+
+
+@pytest.mark.parametrize("cls", [CBOW, SkipGram])
+@pytest.mark.parametrize("hs", [False, True])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_cbow_and_skipgram_gradients(cls, hs, sparse):
+    counts = [5, 1, 1, 2, 8, 3, 1]
+    model = cls(7, 4, window_size=2, counts=counts, sample_size=3, hs=hs, sparse=sparse)
+    contexts = np.array([[1, 3, -1, 6], [-1, -1, 2, 2], [0, 1, 5, 4]])
+    assert_gradients(model, [contexts, np.array([2, 5, 2])], before_forward=_reseed)
+
+
+def test_cbow_context_sum_is_the_mean_times_the_count():
+    kw = dict(vocab_size=7, hidden_size=4, counts=[1] * 7)
+    backend.seed(0)
+    mean = CBOW(context="mean", **kw)
+    backend.seed(0)
+    total = CBOW(context="sum", **kw)
+    contexts = np.array([[1, 3, -1], [2, -1, -1]])
+    np.testing.assert_allclose(total.in_layer.forward(contexts),
+                               mean.in_layer.forward(contexts) * np.array([[2.0], [1.0]]), rtol=1e-6)
+
+
+def test_skipgram_loss_equals_the_books_sum_over_positions():
+    model = SkipGram(7, 4, window_size=1, counts=[1] * 7, sample_size=2)
+    contexts, target = np.array([[1, 3], [2, 6]]), np.array([0, 5])
+    backend.seed(1)
+    loss = model.forward(contexts, target)
+    backend.seed(1)  # the same negatives: the pairs are scored in the same order
+    h = model.params[0][[0, 0, 5, 5]]
+    ref = model.loss_layer.forward(h, np.array([1, 3, 2, 6])) * 4 / 2
+    assert loss == pytest.approx(ref, rel=1e-4)  # float32
+
+
+def test_cbow_saves_and_loads_with_vocabulary(tmp_path):
+    model = CBOW(7, 4, counts=np.array([5, 1, 1, 2, 8, 3, 1]), hs=True)
+    assert model.params[0] is model.in_layer.params[0]  # the book's order: W_in, then W_out
+    assert model.word_vecs.shape == (7, 4) and model.params[1].shape == (6, 4)
+    path = tmp_path / "cbow.npz"
+    model.save(path, vocab=list("abcdefg"))
+    loaded, info = zeronlp.load(path, with_info=True)
+    np.testing.assert_array_equal(loaded.word_vecs, model.word_vecs)
+    assert info["vocab"] == list("abcdefg")
+    assert loaded.vectors(info["vocab"]).most_similar("a", topn=2)[0][0] in "bcdefg"
+
+
+def test_keep_probability_formula():
+    counts = np.array([1000, 10, 0])
+    keep = keep_probability(counts, 1e-2)
+    f = 1000 / 1010
+    assert keep[0] == pytest.approx((math.sqrt(f / 1e-2) + 1) * 1e-2 / f)
+    assert keep[1] == 1.0 and keep[2] == 1.0
+    np.testing.assert_array_equal(keep_probability(counts, 0), 1.0)
+
+
+def test_epoch_examples_dynamic_and_fixed_windows():
+    corpus = np.arange(50) % 9
+    contexts, target = epoch_examples(corpus, 3, dynamic=True)
+    np.testing.assert_array_equal(target, corpus)
+    assert contexts.shape == (50, 6)
+    assert np.all(contexts[0, :3] == -1)  # nothing before the first word
+    left, right = contexts[:, :3], contexts[:, 3:]
+    # a shrunk window is symmetric and contiguous around the centre
+    np.testing.assert_array_equal((left[5:-5] >= 0).sum(1), (right[5:-5] >= 0).sum(1))
+    assert np.all(np.diff((right >= 0).astype(int), axis=1) <= 0)
+    assert set((right[5:-5] >= 0).sum(1)) == {1, 2, 3}
+    fixed_c, fixed_t = epoch_examples(corpus, 2, dynamic=False)
+    ref_c, ref_t = create_contexts_target(corpus, 2)
+    np.testing.assert_array_equal(fixed_c, ref_c)
+    np.testing.assert_array_equal(fixed_t, ref_t)
+
+
+@pytest.mark.parametrize("model", ["cbow", "skipgram"])
+@pytest.mark.parametrize("preset", ["fast", "book"])
+def test_train_word2vec_runs_and_lowers_the_loss(model, preset):
+    corpus, _, id_to_word = preprocess(" ".join([TOY] * 30))
+    zeronlp.seed(0)
+    config = make_config(preset, model=model, window_size=1, hidden_size=8, epochs=8, batch_size=16,
+                         subsample=0.0, lr=0.05 if preset == "fast" else 0.01)
+    trained, vectors, history = train_word2vec(corpus, id_to_word, config, verbose=False)
+    assert history["epoch_loss"][-1] < history["epoch_loss"][0]
+    assert history["words_per_second"] > 0
+    assert vectors.vectors.shape == (7, 8)
+    np.testing.assert_array_equal(vectors.vectors, trained.word_vecs)
+
+
+def test_training_errors_are_clear():
+    with pytest.raises(ValueError, match="empty corpus"):
+        train_word2vec(np.array([], dtype=np.int32), [], verbose=False)
+    corpus, _, id_to_word = preprocess(TOY)
+    with pytest.raises(ValueError, match="fewer than one window"):
+        train_word2vec(corpus, id_to_word, Word2VecConfig(window_size=5), verbose=False)
+    with pytest.raises(ValueError, match="window_size"):
+        make_config(window_size=0)
+    with pytest.raises(ValueError, match="preset"):
+        make_config("gensim")
+    with pytest.raises(ValueError, match="vocabulary"):
+        train_word2vec(corpus, ["a", "b"], Word2VecConfig(window_size=1), verbose=False)
+
+
+def test_unknown_query_word_is_named():
+    corpus, _, id_to_word = preprocess(" ".join([TOY] * 5))
+    _, vectors, _ = train_word2vec(corpus, id_to_word, make_config(window_size=1, hidden_size=4, epochs=1),
+                                   verbose=False)
+    with pytest.raises(KeyError, match="zebra"):
+        vectors.most_similar("zebra")
