@@ -1,0 +1,101 @@
+"""``zeronlp word2vec train``: chapters 3-4, CBOW or skip-gram word vectors saved in word2vec format."""
+from __future__ import annotations
+
+from .common import (CLIError, add_json, add_seed, check_writable, non_negative_int, positive_float,
+                     positive_int, print_json, probability)
+
+QUERIES = ("you", "year", "car", "toyota")
+ANALOGIES = (("king", "man", "queen"), ("take", "took", "go"), ("car", "cars", "child"), ("good", "better", "bad"))
+
+
+def register(sub) -> None:
+    p = sub.add_parser("word2vec", help="train CBOW / skip-gram word vectors (chapters 3-4)",
+                       description="Train word2vec on PTB or a text file and save word2vec-format vectors.")
+    verbs = p.add_subparsers(dest="verb", metavar="VERB")
+    verbs.required = True
+    t = verbs.add_parser("train", help="train word vectors",
+                         description="Train CBOW or skip-gram. --preset fast (default): large batches, "
+                                     "linearly decayed SGD, subsampling, shrunk windows. --preset book: "
+                                     "the book's batch 100, Adam 0.001, fixed windows, no subsampling.")
+    t.add_argument("--model", choices=("cbow", "skipgram"), default="cbow", help="architecture (default cbow)")
+    t.add_argument("--preset", choices=("fast", "book"), default="fast",
+                   help="training recipe; the options below override it (default fast)")
+    t.add_argument("--corpus", default="ptb", help="'ptb' (embedded Penn Treebank train split) or a UTF-8 text file")
+    t.add_argument("--window", type=positive_int, default=None, help="context words on each side (default 5)")
+    t.add_argument("--dim", type=positive_int, default=None, help="vector dimension (default 100)")
+    out = t.add_mutually_exclusive_group()
+    out.add_argument("--negative", type=positive_int, default=None, help="negative samples per word (default 5)")
+    out.add_argument("--hs", action="store_true", help="hierarchical softmax instead of negative sampling")
+    t.add_argument("--subsample", type=probability, default=None,
+                   help="frequent-word subsampling threshold t, 0 = off (default 1e-3; book: 0)")
+    t.add_argument("--epochs", type=positive_int, default=None, help="passes over the corpus (default 10)")
+    t.add_argument("--batch-size", type=positive_int, default=None,
+                   help="centre words per step (default 1024; book: 100)")
+    t.add_argument("--lr", type=positive_float, default=None,
+                   help="learning rate (default 0.025 per word for SGD; book: Adam 0.001)")
+    t.add_argument("--min-count", type=positive_int, default=1,
+                   help="drop words seen fewer times (text files only; default 1)")
+    t.add_argument("--max-words", type=non_negative_int, default=None,
+                   help="stop after this many corpus words (timing a fraction of an epoch)")
+    add_seed(t)
+    t.add_argument("--out", metavar="PATH", help="save the vectors in word2vec format to PATH")
+    t.add_argument("--binary", action="store_true", help="with --out: word2vec binary format instead of text")
+    add_json(t)
+    t.set_defaults(func=run_train)
+
+
+def load_training_corpus(name: str, min_count: int = 1):
+    """(corpus ids, words) of ``'ptb'`` or a text file, as the CLI and the benchmark read them."""
+    from ..text.corpus import load_corpus
+
+    if name == "ptb":
+        if min_count != 1:
+            raise CLIError("--min-count applies to text files; PTB's vocabulary is fixed (10,000 words)")
+        corpus, _, id_to_word = load_corpus("ptb")
+    else:
+        corpus, _, id_to_word = load_corpus(name, min_count=min_count)
+    return corpus, [id_to_word[i] for i in range(len(id_to_word))]
+
+
+def book_queries(vectors, topn: int = 5) -> dict:
+    """The book's nearest-word and analogy queries, for the words that are in the vocabulary."""
+    similar = {w: vectors.most_similar(w, topn=topn) for w in QUERIES if w in vectors}
+    analogies = {f"{a}:{b}={c}:?": vectors.analogy(a, b, c, topn=topn)
+                 for a, b, c in ANALOGIES if a in vectors and b in vectors and c in vectors}
+    return {"similar": similar, "analogy": analogies}
+
+
+def run_train(args) -> int:
+    from .. import seed
+    from ..text.word2vec_train import make_config, train_word2vec
+
+    if args.binary and not args.out:
+        raise CLIError("--binary needs --out PATH")
+    check_writable(args.out, "vectors")
+    config = make_config(args.preset, model=args.model, window_size=args.window, hidden_size=args.dim,
+                         negative=args.negative, hs=True if args.hs else None, subsample=args.subsample,
+                         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr)
+    seed(args.seed)
+    corpus, words = load_training_corpus(args.corpus, args.min_count)
+    verbose = not args.json
+    if verbose:
+        print(f"word2vec: {config.model} on {args.corpus} ({len(corpus):,} words, {len(words):,} types), "
+              f"preset {args.preset}, window {config.window_size}, dim {config.hidden_size}, "
+              f"{'hierarchical softmax' if config.hs else f'{config.negative} negatives'}, {config.epochs} epochs",
+              flush=True)
+    _, vectors, history = train_word2vec(corpus, words, config, verbose=verbose, max_words=args.max_words or None)
+    loss = history["epoch_loss"][-1] if history["epoch_loss"] else float("nan")
+    seconds, wps = history["seconds"], history["words_per_second"]
+    print(f"trained in {seconds:.2f}s ({wps:,.0f} words/s), final epoch loss {loss:.4f}")
+    queries = book_queries(vectors)
+    for word, hits in queries["similar"].items():
+        print(f"[query] {word}: " + ", ".join(f"{w} {s:.3f}" for w, s in hits))
+    for question, hits in queries["analogy"].items():
+        print(f"[analogy] {question} " + ", ".join(f"{w} {s:.3f}" for w, s in hits))
+    if args.out:
+        vectors.save_word2vec(args.out, binary=args.binary)
+        print(f"vectors saved to {args.out}")
+    if args.json:
+        print_json({"seconds": seconds, "words_per_second": wps, "loss": loss, "epochs": len(history["epoch_loss"]),
+                    "model": config.model, "preset": args.preset, "vocab_size": len(words), **queries})
+    return 0
