@@ -53,3 +53,27 @@ def test_noam_schedule_warms_up_then_decays():
     assert lrs[-1] == pytest.approx(512 ** -0.5 * 8001 ** -0.5)
     with pytest.raises(ValueError, match="warmup"):
         NoamSchedule(opt, 512, warmup=0)
+
+
+def test_step_schedule_steps_after_every_update():
+    from zeronlp.models import TwoLayerNet
+    from zeronlp.optim import LinearDecay
+    from zeronlp.training import StepSchedule, Trainer
+
+    r = np.random.default_rng(0)
+    x, t = r.standard_normal((40, 2)).astype(np.float32), r.integers(0, 3, 40)
+    model = TwoLayerNet(2, 4, 3)
+    seen = []
+
+    class Spy(StepSchedule):
+        def on_step(self, trainer, iteration):
+            super().on_step(trainer, iteration)
+            seen.append((iteration, trainer.optimizer.lr))
+
+    trainer = Trainer(model, Adam(lr=0.1), callbacks=[Spy(lambda opt: LinearDecay(opt, 8, final_ratio=0.25))],
+                      verbose=False)
+    trainer.fit(x, t, max_epoch=2, batch_size=10, eval_interval=None)
+    assert [i for i, _ in seen] == list(range(1, 9))
+    assert seen[0][1] == pytest.approx(0.1 * 7 / 8) and seen[-1][1] == pytest.approx(0.025)
+    with pytest.raises(TypeError, match="StepSchedule"):
+        StepSchedule(3)

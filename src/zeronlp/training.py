@@ -24,7 +24,28 @@ class Callback:
     def on_epoch_begin(self, trainer, epoch: int) -> None: ...
     def on_eval(self, trainer, iteration: int, loss: float) -> None: ...
     def on_epoch_end(self, trainer, epoch: int) -> None: ...
+    def on_step(self, trainer, iteration: int) -> None: ...
 
+
+
+class StepSchedule(Callback):
+    """Steps a learning-rate schedule (``optim.NoamSchedule``, ``optim.LinearDecay``...) after every
+    optimisation step: ``callbacks=[StepSchedule(NoamSchedule(opt, 512))]``, or
+    ``StepSchedule(lambda opt: LinearDecay(opt, 1000))`` to build it on the trainer's own optimizer."""
+
+    def __init__(self, schedule):
+        if not (hasattr(schedule, "step") or callable(schedule)):
+            raise TypeError("StepSchedule needs a schedule with step() or a function optimizer -> schedule")
+        self.schedule = schedule
+
+    def on_epoch_begin(self, trainer, epoch: int) -> None:
+        if not hasattr(self.schedule, "step"):
+            self.schedule = self.schedule(trainer.optimizer)
+
+    def on_step(self, trainer, iteration: int) -> None:
+        if not hasattr(self.schedule, "step"):
+            self.schedule = self.schedule(trainer.optimizer)
+        self.schedule.step()
 
 class TrainerBase:
     """One optimisation step (forward, backward, clip, update), NaN detection, history and callbacks."""
@@ -55,6 +76,7 @@ class TrainerBase:
             clip_grads(grads, max_grad)
         self.optimizer.update(self.model.params, grads)
         self.iteration += 1
+        self._emit("on_step", self.iteration)
         return loss
 
     def _emit(self, hook: str, *args):
@@ -132,4 +154,4 @@ class Trainer(TrainerBase):
         return self.history
 
 
-__all__ = ["Trainer", "TrainerBase", "Callback", "DivergenceError"]
+__all__ = ["Trainer", "TrainerBase", "Callback", "StepSchedule", "DivergenceError"]
