@@ -274,7 +274,7 @@ class TimeRNN(_TimeRecurrent):
     def _recur_back(self, dhs, xp):
         hs = self._hs
         T, N, H = dhs.shape
-        WhT = self.params[1].T
+        WhT = xp.ascontiguousarray(self.params[1].T)  # a copy: BLAS is slow on small transposed operands
         der = 1.0 - hs[1:] * hs[1:]  # tanh' for all steps at once
         dA = xp.empty((T, N, H), dtype=hs.dtype)
         dh = xp.zeros((N, H), dtype=hs.dtype)
@@ -336,7 +336,7 @@ class TimeLSTM(_TimeRecurrent):
     def _recur_back(self, dhs, xp):
         gates, hs, cs, tcs = self._cache
         T, N, H = dhs.shape
-        WhT = self.params[1].T
+        WhT = xp.ascontiguousarray(self.params[1].T)  # a copy: BLAS is slow on small transposed operands
         dt = gates.dtype
         deriv = gates.copy()  # y(1-y) for the sigmoid gates, 1-y^2 for g: computed for all steps at once
         deriv[..., H:2 * H] = 1.0
@@ -406,7 +406,7 @@ class TimeGRU(_TimeRecurrent):
     def _recur_back(self, dhs, xp):
         gates, hs, hn = self._cache
         T, N, H = dhs.shape
-        WhT = self.params[1].T
+        WhT = xp.ascontiguousarray(self.params[1].T)  # a copy: BLAS is slow on small transposed operands
         dt = gates.dtype
         rz = gates[..., :2 * H]
         der_rz = rz - rz * rz  # sigmoid' for all steps

@@ -2,8 +2,9 @@
 from .base import Model, load
 from .attention_seq2seq import AttentionSeq2seq
 from .mlp import TwoLayerNet
+from .rnnlm import BetterRnnlm, Rnnlm, SimpleRnnlm, build_lm
 from .seq2seq import PeekySeq2seq, Seq2seq
 from .word2vec import CBOW, SimpleCBOW, SimpleSkipGram, SkipGram
 from .transformer import Transformer, TransformerLM, make_transformer
 
-__all__ = ["Model", "load", "TwoLayerNet", "Seq2seq", "PeekySeq2seq", "AttentionSeq2seq", "Transformer", "TransformerLM", "make_transformer", "SimpleCBOW", "SimpleSkipGram", "CBOW", "SkipGram"]
+__all__ = ["Model", "load", "TwoLayerNet", "SimpleRnnlm", "Rnnlm", "BetterRnnlm", "build_lm", "Seq2seq", "PeekySeq2seq", "AttentionSeq2seq", "Transformer", "TransformerLM", "make_transformer", "SimpleCBOW", "SimpleSkipGram", "CBOW", "SkipGram"]

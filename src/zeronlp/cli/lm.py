@@ -1,0 +1,242 @@
+"""``zeronlp lm train|eval``: recurrent language models on Penn Treebank or any text file (chapters 5-6)."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from .common import (CLIError, add_json, add_seed, check_writable, non_negative_int, positive_float, positive_int,
+                     print_json, probability)
+
+PRESETS = {
+    # chapter 5: SimpleRnnlm on the first 1000 words of PTB, SGD lr 0.1, no clipping
+    "book-simple": dict(model="simple", epochs=100, batch_size=10, time_size=5, lr=0.1, max_grad=None,
+                        wordvec=100, hidden=100, layers=1, dropout=0.0, tie=False, max_words=1000,
+                        schedule="none"),
+    # chapter 6: Rnnlm (LSTM 100/100), SGD lr 20, clip 0.25, 4 epochs
+    "book-rnnlm": dict(model="lstm", epochs=4, batch_size=20, time_size=35, lr=20.0, max_grad=0.25,
+                       wordvec=100, hidden=100, layers=1, dropout=0.0, tie=False, max_words=None,
+                       schedule="none"),
+    # chapter 6: BetterRnnlm (2 x LSTM 650, dropout 0.5, tied), lr / 4 when validation perplexity worsens
+    "book-better": dict(model="better", epochs=40, batch_size=20, time_size=35, lr=20.0, max_grad=0.25,
+                        wordvec=650, hidden=650, layers=2, dropout=0.5, tie=True, max_words=None,
+                        schedule="plateau"),
+}
+TRAIN_KEYS = ("model", "epochs", "batch_size", "time_size", "lr", "max_grad", "wordvec", "hidden", "layers",
+              "dropout", "tie", "max_words", "schedule")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("lm", help="recurrent language models (chapters 5-6)",
+                       description="Train and evaluate recurrent language models with truncated BPTT.")
+    verbs = p.add_subparsers(dest="verb", metavar="VERB")
+    verbs.required = True
+
+    t = verbs.add_parser("train", help="train a language model (default: the book's Rnnlm on PTB)",
+                         description="Train a language model; with no options the book's Rnnlm (LSTM 100/100, "
+                                     "batch 20, time 35, SGD lr 20, clip 0.25, 4 epochs) on the embedded PTB, "
+                                     "ending with the test perplexity.")
+    t.add_argument("--model", choices=["simple", "rnn", "lstm", "gru", "better"],
+                   help="simple: SimpleRnnlm; rnn/lstm/gru: Rnnlm with that cell; better: BetterRnnlm")
+    t.add_argument("--preset", choices=sorted(PRESETS), default=None,
+                   help="the book's settings for a model (default book-rnnlm; explicit options override)")
+    t.add_argument("--corpus", default="ptb", help="'ptb' (embedded) or the path of a UTF-8 text file")
+    t.add_argument("--valid", metavar="PATH", help="validation text file (for a --corpus PATH)")
+    t.add_argument("--test", metavar="PATH", help="test text file (for a --corpus PATH)")
+    t.add_argument("--max-words", type=positive_int, help="use only the first N words of each split")
+    t.add_argument("--epochs", type=positive_int, help="total training epochs (book-rnnlm: 4)")
+    t.add_argument("--batch-size", type=positive_int, help="parallel streams per batch (20)")
+    t.add_argument("--time-size", type=positive_int, help="BPTT window length (35)")
+    t.add_argument("--lr", type=positive_float, help="SGD learning rate (20)")
+    t.add_argument("--max-grad", type=positive_float, help="clip gradients to this global norm (0.25)")
+    t.add_argument("--wordvec", type=positive_int, help="embedding size D (100)")
+    t.add_argument("--hidden", type=positive_int, help="hidden size H (100)")
+    t.add_argument("--layers", type=positive_int, help="stacked recurrent layers (1)")
+    t.add_argument("--dropout", type=probability, help="dropout ratio between layers (0)")
+    t.add_argument("--tie", action=argparse.BooleanOptionalAction, default=None,
+                   help="tie the output weights to the embedding (needs --wordvec == --hidden)")
+    t.add_argument("--schedule", choices=["none", "plateau"],
+                   help="plateau: validation perplexity every epoch, lr / 4 when it worsens, keep the best")
+    t.add_argument("--eval-interval", type=non_negative_int, default=20,
+                   help="report training perplexity every N iterations (default 20; 0: never)")
+    t.add_argument("--gpu", action="store_true", help="train on the GPU with CuPy")
+    add_seed(t)
+    t.add_argument("--out", metavar="PATH", help="save the model (a checkpoint after every epoch) to PATH")
+    t.add_argument("--resume", metavar="PATH", help="continue the run saved in this checkpoint exactly")
+    t.add_argument("--plot", metavar="PATH", help="save the training perplexity curve to PATH")
+    add_json(t)
+    t.set_defaults(func=run_train)
+
+    e = verbs.add_parser("eval", help="perplexity of a saved language model",
+                         description="Perplexity of a saved model on a split (the book's batch 10, time 35).")
+    e.add_argument("--model", required=True, metavar="PATH", help="model file written by `zeronlp lm train`")
+    e.add_argument("--corpus", default=None, help="'ptb' or a text file (default: the one the model was trained on)")
+    e.add_argument("--split", choices=["test", "valid", "train"], default="test", help="split to evaluate")
+    e.add_argument("--batch-size", type=positive_int, default=10, help="parallel streams (default 10)")
+    e.add_argument("--time-size", type=positive_int, default=35, help="window length (default 35)")
+    e.add_argument("--gpu", action="store_true", help="evaluate on the GPU with CuPy")
+    add_json(e)
+    e.set_defaults(func=run_eval)
+
+
+def _settings(args) -> dict:
+    preset = args.preset or ("book-simple" if args.model == "simple" else
+                             "book-better" if args.model == "better" else "book-rnnlm")
+    cfg = dict(PRESETS[preset])
+    for key in TRAIN_KEYS:
+        value = getattr(args, key, None)
+        if value is not None:
+            cfg[key] = value
+    if cfg["tie"] and cfg["wordvec"] != cfg["hidden"]:
+        raise CLIError(f"--tie needs --wordvec equal to --hidden, got {cfg['wordvec']} and {cfg['hidden']}")
+    cfg["preset"] = preset
+    return cfg
+
+
+def _load_splits(corpus, valid, test, max_words):
+    from ..text.corpus import load_corpus
+
+    options = {}
+    if corpus != "ptb":
+        options = {k: v for k, v in (("valid", valid), ("test", test)) if v}
+    elif valid or test:
+        raise CLIError("--valid/--test go with --corpus PATH; the embedded PTB has its own splits")
+    train, word_to_id, id_to_word = load_corpus(corpus, "train", **options)
+    splits = {"train": train}
+    for name in ("valid", "test"):
+        try:
+            splits[name] = load_corpus(corpus, name, **options)[0]
+        except ValueError:
+            splits[name] = None  # a text file without that split
+    if max_words:
+        splits = {k: (v[:max_words] if v is not None else None) for k, v in splits.items()}
+    words = [id_to_word[i] for i in range(len(id_to_word))]
+    return splits, words
+
+
+def run_train(args) -> int:
+    from .. import backend, seed
+    from ..evaluate import perplexity
+    from ..models import build_lm
+    from ..optim import SGD
+    from ..training import Callback, RnnlmTrainer
+
+    out = check_writable(args.out, "model")
+    check_writable(args.plot, "plot")
+    if args.plot:
+        from ..plot import _pyplot
+
+        _pyplot()
+    verbose = True  # progress goes to stderr; --json only replaces the final summary on stdout
+    if args.resume:
+        trainer, info = RnnlmTrainer.from_checkpoint(args.resume, verbose=verbose)
+        cfg = dict(info["meta"].get("train_config") or {})
+        if not cfg:
+            raise CLIError(f"{args.resume}: not a checkpoint of `zeronlp lm train`")
+        if args.epochs:
+            cfg["epochs"] = args.epochs
+        splits, words = _load_splits(cfg["corpus"], cfg.get("valid"), cfg.get("test"), cfg["max_words"])
+        if info["vocab"] != words:
+            raise CLIError(f"{args.resume}: the checkpoint's vocabulary ({len(info['vocab'] or [])} words) is not "
+                           f"the corpus's ({len(words)} words)")
+        out = out or args.resume
+        model = trainer.model
+    else:
+        cfg = _settings(args)
+        cfg.update(corpus=args.corpus, valid=args.valid, test=args.test, seed=args.seed)
+        splits, words = _load_splits(args.corpus, args.valid, args.test, cfg["max_words"])
+        seed(args.seed)
+        model = build_lm(cfg["model"], len(words), cfg["wordvec"], cfg["hidden"], cfg["layers"], cfg["dropout"],
+                         cfg["tie"])
+        trainer = RnnlmTrainer(model, SGD(lr=cfg["lr"]), verbose=verbose)
+    if args.gpu and not backend.is_gpu_array(model.params[0]):
+        model.to_gpu()
+        trainer.optimizer.state = [{k: backend.to_gpu(a) for k, a in s.items()} for s in trainer.optimizer.state]
+    train = splits["train"]
+    remaining = cfg["epochs"] - trainer.epochs_done
+    plateau = cfg["schedule"] == "plateau"
+    if plateau and splits["valid"] is None:
+        raise CLIError("--schedule plateau needs a validation split (--valid PATH)")
+    meta = {"train_config": cfg}
+
+    class Checkpoint(Callback):
+        def on_epoch_end(self, tr, epoch):
+            if out is not None:
+                tr.save_checkpoint(out, vocab=words, meta={**meta, "complete": False})
+
+    trainer.callbacks.append(Checkpoint())
+    if not args.json:
+        print(f"lm train: {model!r} on {cfg['corpus']} ({len(train):,} training words, vocabulary {len(words):,}); "
+              f"{remaining} epoch(s) to go")
+    if remaining > 0:
+        import numpy as np
+
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported as one clear error
+            _fit(trainer, train, cfg, args, splits, plateau)
+    if trainer.restore_best():
+        print("restored the parameters of the best validation epoch", file=sys.stderr)
+    results = {"model": type(model).__name__, "epochs": trainer.epochs_done, "seconds": trainer.seconds,
+               "tokens_per_second": trainer.tokens_per_second}
+    start = time.perf_counter()
+    for name in ("valid", "test"):
+        ids = splits[name]
+        results[f"{name}_perplexity"] = (perplexity(model, ids, batch_size=10, time_size=35)
+                                         if ids is not None and len(ids) > 10 * 35 else None)
+    results["eval_seconds"] = time.perf_counter() - start
+    results["best_valid_perplexity"] = None if not trainer.history["valid_ppl"] else min(trainer.history["valid_ppl"])
+    model.reset_state()
+    if out is not None:
+        trainer.save_checkpoint(out, vocab=words, meta={**meta, "complete": True, "results": results})
+    if args.plot:
+        from ..plot import plot_history
+
+        plot_history({"iteration": trainer.history["iteration"], "loss": trainer.history["ppl"]}, path=args.plot,
+                     ylabel="training perplexity")
+    if not args.json:
+        fmt = lambda v: "n/a" if v is None else f"{v:.2f}"  # noqa: E731
+        print(f"valid perplexity {fmt(results['valid_perplexity'])}, test perplexity "
+              f"{fmt(results['test_perplexity'])} ({trainer.seconds:.0f}s training, "
+              f"{trainer.tokens_per_second:,.0f} tokens/s)")
+        if out is not None:
+            print(f"model saved to {out}")
+        if args.plot:
+            print(f"figure saved to {args.plot}")
+    if args.json:
+        print_json(results)
+    return 0
+
+
+def _fit(trainer, train, cfg, args, splits, plateau):
+    trainer.fit(train[:-1], train[1:], max_epoch=cfg["epochs"] - trainer.epochs_done, batch_size=cfg["batch_size"],
+                time_size=cfg["time_size"], max_grad=cfg["max_grad"], eval_interval=args.eval_interval or None,
+                valid_corpus=splits["valid"] if plateau else None, lr_decay=0.25 if plateau else None,
+                keep_best=plateau)
+
+
+def run_eval(args) -> int:
+    from ..evaluate import perplexity
+    from ..models.base import load
+
+    model, info = load(args.model, with_info=True)
+    if not hasattr(model, "reset_state") and not hasattr(model, "predict"):
+        raise CLIError(f"{args.model}: holds a {type(model).__name__}, not a language model")
+    cfg = info["meta"].get("train_config") or {}
+    corpus = args.corpus or cfg.get("corpus") or "ptb"
+    splits, words = _load_splits(corpus, cfg.get("valid") if not args.corpus else None,
+                                 cfg.get("test") if not args.corpus else None, cfg.get("max_words"))
+    if info["vocab"] is not None and info["vocab"] != words:
+        raise CLIError(f"{args.model}: the model's vocabulary ({len(info['vocab'])} words) is not the one of "
+                       f"corpus {corpus!r} ({len(words)} words)")
+    ids = splits[args.split]
+    if ids is None:
+        raise CLIError(f"corpus {corpus!r} has no {args.split} split")
+    if args.gpu:
+        model.to_gpu()
+    start = time.perf_counter()
+    ppl = perplexity(model, ids, batch_size=args.batch_size, time_size=args.time_size)
+    seconds = time.perf_counter() - start
+    if args.json:
+        print_json({"perplexity": ppl, "split": args.split, "words": int(len(ids)), "seconds": seconds})
+    else:
+        print(f"{args.split} perplexity {ppl:.2f} ({len(ids):,} words, {seconds:.1f}s)")
+    return 0
