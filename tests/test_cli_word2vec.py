@@ -1,7 +1,9 @@
 """``zeronlp word2vec train``, in-process."""
 from __future__ import annotations
 
+import importlib.util
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -86,3 +88,25 @@ def test_empty_corpus_and_corpus_smaller_than_the_window(tmp_path, capsys):
 def test_unwritable_output_fails_before_training(tmp_path, capsys):
     rc = main(["word2vec", "train", "--out", str(tmp_path / "missing" / "v.txt")])
     assert rc == 2 and "does not exist" in capsys.readouterr().err
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _example(name):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_example_ch03_quick(capsys):
+    history = _example("ch03_simple_word2vec").main(["--quick"])
+    assert history["epoch_loss"][-1] < history["epoch_loss"][0]
+    assert "SimpleCBOW" in capsys.readouterr().out
+
+
+def test_example_ch04_quick(capsys):
+    history = _example("ch04_word2vec_ptb").main(["--quick"])
+    assert history["words"] >= 2000
+    assert "[query] you:" in capsys.readouterr().out
