@@ -45,6 +45,17 @@ MODELS["transformer"] = _transformer
 TRANSFORMER_OPTIONS = ("layers", "heads", "d_model", "d_ff", "dropout")
 
 
+def _schedule(kind, epochs, train_size, batch_size) -> list:
+    """A Transformer's learning rate decays linearly to zero over the run (the other models keep Adam's)."""
+    if kind != "transformer":
+        return []
+    from ..optim import LinearDecay
+    from ..training import StepSchedule
+
+    steps = epochs * max(train_size // min(batch_size, train_size), 1)
+    return [StepSchedule(lambda optimizer: LinearDecay(optimizer, steps, final_ratio=0.0))]
+
+
 def _model_options(args, kind) -> dict:
     """The --layers/--heads/--d-model/--d-ff/--dropout given, checked to go with --model transformer."""
     given = {k: getattr(args, k, None) for k in TRANSFORMER_OPTIONS}
@@ -78,7 +89,8 @@ def register(sub) -> None:
     t.add_argument("--size", type=positive_int, default=None,
                    help="number of generated examples (default 50000; files: all lines)")
     t.add_argument("--examples", type=non_negative_int, default=3, help="examples shown per epoch (default 3)")
-    tf = t.add_argument_group("transformer (--model transformer; defaults: the 'toy' preset)")
+    tf = t.add_argument_group("transformer (--model transformer; defaults: the 'toy' preset; "
+                              "the learning rate decays linearly to 0 over the run)")
     tf.add_argument("--layers", type=positive_int, default=None, help="encoder and decoder layers (default 2)")
     tf.add_argument("--heads", type=positive_int, default=None, help="attention heads (default 4)")
     tf.add_argument("--d-model", type=positive_int, default=None, help="model width (default 64)")
@@ -139,7 +151,8 @@ def run_train(args) -> int:
               f"vocabulary {len(data.vocab)}, wordvec {wordvec}, hidden {hidden}, "
               f"{'reversed' if args.reverse else 'plain'} input, {model.num_params():,} parameters")
     history = s2s.train(model, data, epochs=epochs, batch_size=args.batch_size, lr=args.lr,
-                        max_grad=args.max_grad, verbose=not args.json, examples=args.examples)
+                        max_grad=args.max_grad, verbose=not args.json, examples=args.examples,
+                        callbacks=_schedule(kind, epochs, len(data.x_train), args.batch_size))
     acc = history["accuracy"][-1]
     per_epoch = history["epoch_seconds"]
     if not args.json:
