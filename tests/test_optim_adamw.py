@@ -77,3 +77,14 @@ def test_step_schedule_steps_after_every_update():
     assert seen[0][1] == pytest.approx(0.1 * 7 / 8) and seen[-1][1] == pytest.approx(0.025)
     with pytest.raises(TypeError, match="StepSchedule"):
         StepSchedule(3)
+
+
+def test_linear_decay_with_warmup():
+    from zeronlp.optim import LinearDecay
+
+    opt = Adam(lr=1.0)
+    sched = LinearDecay(opt, total_steps=10, final_ratio=0.0, warmup=4)
+    assert opt.lr == pytest.approx(0.25)
+    lrs = [sched.step() for _ in range(10)]
+    assert lrs[:3] == pytest.approx([0.5 * 0.9, 0.75 * 0.8, 1.0 * 0.7])
+    assert lrs[-1] == 0.0

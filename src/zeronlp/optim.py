@@ -333,20 +333,28 @@ class DecayOnPlateau:
 
 
 class LinearDecay:
-    """lr falls linearly from its start value to ``final_ratio`` of it over ``total_steps`` calls."""
+    """lr falls linearly from its start value to ``final_ratio`` of it over ``total_steps`` calls;
+    with ``warmup`` > 0 it first rises linearly from start / warmup over that many calls."""
 
-    def __init__(self, optimizer: Optimizer, total_steps: int, final_ratio: float = 1e-4):
-        if total_steps < 1:
-            raise ValueError(f"LinearDecay needs total_steps >= 1, got {total_steps}")
+    def __init__(self, optimizer: Optimizer, total_steps: int, final_ratio: float = 1e-4, warmup: int = 0):
+        if total_steps < 1 or warmup < 0:
+            raise ValueError(f"LinearDecay needs total_steps >= 1 and warmup >= 0, got {total_steps}, {warmup}")
         self.optimizer, self.total_steps, self.final_ratio = optimizer, total_steps, final_ratio
         self.start_lr = optimizer.lr
+        self.warmup = int(warmup)
         self.count = 0
+        if self.warmup:
+            optimizer.lr = self.start_lr / self.warmup
 
     def step(self, metric=None) -> float:
         self.count = min(self.count + 1, self.total_steps)
         frac = self.count / self.total_steps
-        self.optimizer.lr = self.start_lr * max(self.final_ratio, 1.0 - frac)
+        rate = max(self.final_ratio, 1.0 - frac)
+        if self.warmup:
+            rate *= min(1.0, (self.count + 1) / self.warmup)
+        self.optimizer.lr = self.start_lr * rate
         return self.optimizer.lr
+
 
 class NoamSchedule:
     """The Transformer's warm-up-then-decay schedule (Vaswani et al., 2017, section 5.3), set on every
