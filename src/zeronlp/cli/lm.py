@@ -78,6 +78,21 @@ def register(sub) -> None:
     add_json(e)
     e.set_defaults(func=run_eval)
 
+    g = verbs.add_parser("generate", help="write text with a trained language model (chapter 7)",
+                         description="Sample words one at a time, the model's state carried between words.")
+    g.add_argument("--model", required=True, metavar="PATH", help="model file written by `zeronlp lm train`")
+    g.add_argument("--start", default="you", help="first word(s), e.g. 'the stock market' (default: you)")
+    g.add_argument("--length", type=non_negative_int, default=100, help="words to generate (default 100)")
+    g.add_argument("--temperature", type=float, default=1.0,
+                   help="softmax temperature: < 1 safer, > 1 wilder, 0 greedy (default 1.0)")
+    g.add_argument("--top-k", type=positive_int, default=None, help="sample among the K most likely words")
+    g.add_argument("--top-p", type=float, default=None, help="sample among the most likely words holding P of the mass")
+    g.add_argument("--greedy", action="store_true", help="always take the most likely word")
+    g.add_argument("--skip", default="N <unk> $", help="words never generated (default: 'N <unk> $', the book's)")
+    add_seed(g)
+    add_json(g)
+    g.set_defaults(func=run_generate)
+
 
 def _settings(args) -> dict:
     preset = args.preset or ("book-simple" if args.model == "simple" else
@@ -239,4 +254,25 @@ def run_eval(args) -> int:
         print_json({"perplexity": ppl, "split": args.split, "words": int(len(ids)), "seconds": seconds})
     else:
         print(f"{args.split} perplexity {ppl:.2f} ({len(ids):,} words, {seconds:.1f}s)")
+    return 0
+
+
+def run_generate(args) -> int:
+    from .. import seed
+    from ..generate import generate_words
+    from ..models.base import load
+
+    model, info = load(args.model, with_info=True)
+    if not hasattr(model, "predict") or hasattr(model, "start_decoding") or "vocab_size" not in model.config:
+        raise CLIError(f"{args.model}: holds a {type(model).__name__}, not a language model")
+    if not info["vocab"]:
+        raise CLIError(f"{args.model}: has no vocabulary to turn ids into words")
+    seed(args.seed)
+    words = generate_words(model, info["vocab"], args.start, args.length, skip_words=args.skip.split(),
+                           temperature=args.temperature, top_k=args.top_k, top_p=args.top_p, greedy=args.greedy)
+    text = " ".join(words).replace(" <eos>", ".\n")
+    if args.json:
+        print_json({"text": text, "words": words, "start": args.start, "seed": args.seed})
+    else:
+        print(text)
     return 0
