@@ -152,10 +152,11 @@ def svd(M, k: int | None = None):
 def randomized_svd(M, k: int, n_oversamples: int = 10, n_iter: int = 4, rng=None):
     """Rank-``k`` SVD of a dense or sparse (m, n) matrix by Halko et al. (2011) -> (U (m, k), S (k,), Vt (k, n)).
 
-    Range finder: Y = M Omega with a Gaussian Omega (n, k + p), ``n_iter`` power
-    iterations Y = M (M^T Q) re-orthonormalised by QR each time, then the exact
-    SVD of the small B = Q^T M. Randomness from ``rng`` (default
-    ``zeronlp.backend.rng()``, so ``zeronlp.seed`` makes it reproducible).
+    Range finder: Y = M Omega with a Gaussian Omega (n, k + p); ``n_iter`` power
+    iterations Y = M (M^T Y), renormalised by pivoted LU each time (Rokhlin,
+    Szlam & Tygert 2009; cheaper than the QR of Halko et al.'s Algorithm 4.4);
+    Q = qr(Y); then the exact SVD of the small B = Q^T M. Randomness from
+    ``rng`` (default ``zeronlp.backend.rng()``, so ``zeronlp.seed`` reproduces it).
     """
     from scipy import sparse as sp
 
@@ -185,19 +186,33 @@ def _blas_threads(n: int):
 
 
 def _randomized_svd(M, k, n_oversamples, n_iter, rng):
+    from scipy import linalg
+
     m, n = M.shape
     dtype = np.float64 if getattr(M, "dtype", np.float64) == np.float64 else np.float32
     l = min(k + n_oversamples, min(m, n))
     omega = rng.standard_normal((n, l)).astype(dtype)
-    Q, _ = np.linalg.qr(np.asarray(M @ omega, dtype=dtype))  # (m, l)
-    for _ in range(n_iter):
-        Z, _ = np.linalg.qr(np.asarray(M.T @ Q, dtype=dtype))  # (n, l)
-        Q, _ = np.linalg.qr(np.asarray(M @ Z, dtype=dtype))  # (m, l)
+    Y = np.asarray(M @ omega, dtype=dtype)  # (m, l): a sample of the range of M
+    for _ in range(n_iter):  # power iterations sharpen the spectrum; LU keeps the columns independent
+        Y = linalg.lu(Y, permute_l=True, check_finite=False)[0]
+        Z = linalg.lu(np.asarray(M.T @ Y, dtype=dtype), permute_l=True, check_finite=False)[0]  # (n, l)
+        Y = np.asarray(M @ Z, dtype=dtype)
+    Q = np.linalg.qr(Y)[0].astype(np.float64)  # (m, l) orthonormal basis of the range
     B = np.asarray((M.T @ Q).T, dtype=np.float64)  # (l, n) = Q^T M
-    Ub, S, Vt = np.linalg.svd(B, full_matrices=False)
-    U = Q.astype(np.float64) @ Ub[:, :k]
+    Ub, S, Vt = _small_svd(B)
+    U = Q @ Ub[:, :k]
     U, Vt = _fix_signs(U, Vt[:k])
     return U.astype(dtype), S[:k].astype(dtype), Vt.astype(dtype)
+
+
+def _small_svd(B):
+    """SVD of a short wide (l, n) matrix from the eigenpairs of B B^T (l, l); exact SVD if B is near rank-deficient."""
+    w, Ub = np.linalg.eigh(B @ B.T)
+    w, Ub = w[::-1], Ub[:, ::-1]
+    if w[-1] <= 1e-10 * w[0]:  # a tiny singular value: B^T Ub / S would lose it, use LAPACK
+        return np.linalg.svd(B, full_matrices=False)
+    S = np.sqrt(w)
+    return Ub, S, (Ub.T @ B) / S[:, None]
 
 
 def count_vectors(corpus, vocab_size: int, window_size: int = 2, wordvec_size: int = 100,
