@@ -61,3 +61,27 @@ def test_example_runs_quick(tmp_path):
     acc = module.main(["--quick", "--plot", str(tmp_path / "heads.png")])
     assert 0.0 <= acc <= 1.0
     assert (tmp_path / "heads.png").exists()
+
+
+def test_lm_train_transformer_on_a_text_file(tmp_path, capsys):
+    import zeronlp
+    from zeronlp.generate import generate_words
+
+    text = " ".join(["the cat sat on the mat .", "a dog ate the bone .", "the bird sang a song ."] * 40)
+    for name in ("train", "valid", "test"):
+        (tmp_path / f"{name}.txt").write_text(text + "\n")
+    out = tmp_path / "tlm.npz"
+    assert main(["lm", "train", "--model", "transformer", "--corpus", str(tmp_path / "train.txt"),
+                 "--valid", str(tmp_path / "valid.txt"), "--test", str(tmp_path / "test.txt"), "--epochs", "6",
+                 "--d-model", "16", "--heads", "2", "--d-ff", "32", "--layers", "1", "--batch-size", "4",
+                 "--time-size", "8", "--lr", "0.01", "--schedule", "none", "--seed", "0", "--out", str(out),
+                 "--json"]) == 0
+    figures = _last_json(capsys.readouterr().out)
+    assert figures["model"] == "TransformerLM" and figures["test_perplexity"] < 12
+    model, info = zeronlp.load(out, with_info=True)
+    assert model.config["d_model"] == 16 and info["meta"]["train_config"]["heads"] == 2
+    words = generate_words(model, info["vocab"], "the cat", 10, greedy=True)
+    assert len(words) >= 10
+    assert main(["lm", "eval", "--model", str(out), "--json"]) == 0
+    assert main(["lm", "train", "--model", "lstm", "--d-model", "16", "--max-words", "500"]) == 2
+    assert "--d-model only apply to --model transformer" in capsys.readouterr().err

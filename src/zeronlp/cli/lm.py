@@ -21,8 +21,14 @@ PRESETS = {
     "book-better": dict(model="better", epochs=40, batch_size=20, time_size=35, lr=20.0, max_grad=0.25,
                         wordvec=650, hidden=650, layers=2, dropout=0.5, tie=True, max_words=None,
                         schedule="plateau"),
+    # not in the book: a small decoder-only Transformer (2 layers, d_model 128, 4 heads, d_ff 512, tied),
+    # AdamW 1e-3 with 200 warm-up steps then a linear decay to 1/10; about the LSTM run's time on a CPU
+    "transformer-small": dict(model="transformer", epochs=3, batch_size=20, time_size=35, lr=1e-3, max_grad=1.0,
+                              wordvec=128, hidden=128, layers=2, dropout=0.2, tie=True, max_words=None,
+                              schedule="linear", heads=4, d_model=128, d_ff=512),
 }
-TRAIN_KEYS = ("model", "epochs", "batch_size", "time_size", "lr", "max_grad", "wordvec", "hidden", "layers",
+TRAIN_KEYS = ("heads", "d_model", "d_ff",
+              "model", "epochs", "batch_size", "time_size", "lr", "max_grad", "wordvec", "hidden", "layers",
               "dropout", "tie", "max_words", "schedule")
 
 
@@ -36,8 +42,9 @@ def register(sub) -> None:
                          description="Train a language model; with no options the book's Rnnlm (LSTM 100/100, "
                                      "batch 20, time 35, SGD lr 20, clip 0.25, 4 epochs) on the embedded PTB, "
                                      "ending with the test perplexity.")
-    t.add_argument("--model", choices=["simple", "rnn", "lstm", "gru", "better"],
-                   help="simple: SimpleRnnlm; rnn/lstm/gru: Rnnlm with that cell; better: BetterRnnlm")
+    t.add_argument("--model", choices=["simple", "rnn", "lstm", "gru", "better", "transformer"],
+                   help="simple: SimpleRnnlm; rnn/lstm/gru: Rnnlm with that cell; better: BetterRnnlm; "
+                        "transformer: a decoder-only TransformerLM (preset transformer-small)")
     t.add_argument("--preset", choices=sorted(PRESETS), default=None,
                    help="the book's settings for a model (default book-rnnlm; explicit options override)")
     t.add_argument("--corpus", default="ptb", help="'ptb' (embedded) or the path of a UTF-8 text file")
@@ -53,10 +60,14 @@ def register(sub) -> None:
     t.add_argument("--hidden", type=positive_int, help="hidden size H (100)")
     t.add_argument("--layers", type=positive_int, help="stacked recurrent layers (1)")
     t.add_argument("--dropout", type=probability, help="dropout ratio between layers (0)")
+    t.add_argument("--heads", type=positive_int, help="transformer: attention heads (4)")
+    t.add_argument("--d-model", type=positive_int, help="transformer: model width (128)")
+    t.add_argument("--d-ff", type=positive_int, help="transformer: feed-forward width (512)")
     t.add_argument("--tie", action=argparse.BooleanOptionalAction, default=None,
                    help="tie the output weights to the embedding (needs --wordvec == --hidden)")
-    t.add_argument("--schedule", choices=["none", "plateau"],
-                   help="plateau: validation perplexity every epoch, lr / 4 when it worsens, keep the best")
+    t.add_argument("--schedule", choices=["none", "plateau", "linear"],
+                   help="plateau: validation perplexity every epoch, lr / 4 when it worsens, keep the best; "
+                        "linear: 200 warm-up steps, then a linear decay to lr / 10 (the transformer's)")
     t.add_argument("--eval-interval", type=non_negative_int, default=20,
                    help="report training perplexity every N iterations (default 20; 0: never)")
     t.add_argument("--gpu", action="store_true", help="train on the GPU with CuPy")
@@ -96,13 +107,17 @@ def register(sub) -> None:
 
 def _settings(args) -> dict:
     preset = args.preset or ("book-simple" if args.model == "simple" else
-                             "book-better" if args.model == "better" else "book-rnnlm")
+                             "book-better" if args.model == "better" else
+                             "transformer-small" if args.model == "transformer" else "book-rnnlm")
     cfg = dict(PRESETS[preset])
     for key in TRAIN_KEYS:
         value = getattr(args, key, None)
         if value is not None:
             cfg[key] = value
-    if cfg["tie"] and cfg["wordvec"] != cfg["hidden"]:
+    given = [f"--{k.replace('_', '-')}" for k in ("heads", "d_model", "d_ff") if getattr(args, k, None)]
+    if given and cfg["model"] != "transformer":
+        raise CLIError(f"{', '.join(given)} only apply to --model transformer")
+    if cfg["tie"] and cfg["wordvec"] != cfg["hidden"] and cfg["model"] != "transformer":
         raise CLIError(f"--tie needs --wordvec equal to --hidden, got {cfg['wordvec']} and {cfg['hidden']}")
     cfg["preset"] = preset
     return cfg
@@ -127,6 +142,35 @@ def _load_splits(corpus, valid, test, max_words):
         splits = {k: (v[:max_words] if v is not None else None) for k, v in splits.items()}
     words = [id_to_word[i] for i in range(len(id_to_word))]
     return splits, words
+
+
+def _build(cfg, vocab_size):
+    """(model, optimizer): a recurrent model with SGD, or a TransformerLM with AdamW."""
+    from ..models import build_lm
+    from ..optim import SGD, AdamW
+
+    if cfg["model"] != "transformer":
+        model = build_lm(cfg["model"], vocab_size, cfg["wordvec"], cfg["hidden"], cfg["layers"], cfg["dropout"],
+                         cfg["tie"])
+        return model, SGD(lr=cfg["lr"])
+    from ..models.transformer import make_transformer
+
+    model = make_transformer(vocab_size, "ptb-small", decoder_only=True, d_model=cfg.get("d_model", 128),
+                             num_heads=cfg.get("heads", 4), d_ff=cfg.get("d_ff", 512), num_layers=cfg["layers"],
+                             dropout=cfg["dropout"], tie_weights=cfg["tie"])
+    return model, AdamW(lr=cfg["lr"], weight_decay=0.01)
+
+
+def _linear_schedule(trainer, cfg, train_size):
+    """Warm-up then linear decay over the whole run, continuing from the trainer's iteration (--resume)."""
+    from ..optim import LinearDecay
+    from ..training import StepSchedule
+
+    total = cfg["epochs"] * max((train_size - 1) // (cfg["batch_size"] * cfg["time_size"]), 1)
+    schedule = LinearDecay(trainer.optimizer, total, final_ratio=0.1, warmup=200)
+    schedule.start_lr, schedule.count = cfg["lr"], trainer.iteration
+    trainer.optimizer.lr = cfg["lr"] * max(0.1, 1 - trainer.iteration / total) * min(1.0, (trainer.iteration + 1) / 200)
+    return StepSchedule(schedule)
 
 
 def run_train(args) -> int:
@@ -161,14 +205,15 @@ def run_train(args) -> int:
         cfg.update(corpus=args.corpus, valid=args.valid, test=args.test, seed=args.seed)
         splits, words = _load_splits(args.corpus, args.valid, args.test, cfg["max_words"])
         seed(args.seed)
-        model = build_lm(cfg["model"], len(words), cfg["wordvec"], cfg["hidden"], cfg["layers"], cfg["dropout"],
-                         cfg["tie"])
-        trainer = RnnlmTrainer(model, SGD(lr=cfg["lr"]), verbose=verbose)
+        model, optimizer = _build(cfg, len(words))
+        trainer = RnnlmTrainer(model, optimizer, verbose=verbose)
     if args.gpu and not backend.is_gpu_array(model.params[0]):
         model.to_gpu()
         trainer.optimizer.state = [{k: backend.to_gpu(a) for k, a in s.items()} for s in trainer.optimizer.state]
     train = splits["train"]
     remaining = cfg["epochs"] - trainer.epochs_done
+    if cfg.get("schedule") == "linear":
+        trainer.callbacks.append(_linear_schedule(trainer, cfg, len(train)))
     plateau = cfg["schedule"] == "plateau"
     if plateau and splits["valid"] is None:
         raise CLIError("--schedule plateau needs a validation split (--valid PATH)")
@@ -199,7 +244,8 @@ def run_train(args) -> int:
                                          if ids is not None and len(ids) > 10 * 35 else None)
     results["eval_seconds"] = time.perf_counter() - start
     results["best_valid_perplexity"] = None if not trainer.history["valid_ppl"] else min(trainer.history["valid_ppl"])
-    model.reset_state()
+    if hasattr(model, "reset_state"):
+        model.reset_state()
     if out is not None:
         trainer.save_checkpoint(out, vocab=words, meta={**meta, "complete": True, "results": results})
     if args.plot:
