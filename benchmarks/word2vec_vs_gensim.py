@@ -1,0 +1,129 @@
+"""word2vec on PTB: zeronlp's CLI default (``--preset fast``) against gensim 4, CBOW and skip-gram.
+
+    python benchmarks/word2vec_vs_gensim.py            # 10 epochs each, ~2-10 minutes on 2 cores
+    python benchmarks/word2vec_vs_gensim.py --quick    # 1 epoch, CBOW only
+
+Each training runs in a fresh process (spawned), so wall time, CPU time and peak RSS belong to
+that run alone. gensim gets the PTB train lines as sentences with ``<eos>`` appended, 2 workers,
+the same dimension / window / negatives / epochs and its defaults otherwise; zeronlp calls
+``text.word2vec_train.train_word2vec`` with ``make_config("fast")``, what ``zeronlp word2vec
+train`` runs. Both vector sets are scored by the same code (``WordVectors``) on gensim's test
+data: Google analogies (``questions-words.txt``, restrict_vocab=10000, case-insensitive) and
+WordSim353 (Spearman). The book's recipe (``--preset book``) is timed on a fraction of an
+epoch and extrapolated to a whole epoch.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import resource
+import time
+
+EPOCHS, DIM, WINDOW, NEGATIVE = 10, 100, 5, 5
+BOOK_EPOCH_SECONDS = 730.0  # the book's own NumPy code, one CBOW epoch on PTB (figure from the issue)
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def _evaluate(vectors) -> dict:
+    from gensim.test.utils import datapath
+
+    analogies = vectors.evaluate_analogies(datapath("questions-words.txt"), restrict_vocab=10000,
+                                           case_insensitive=True)
+    pairs = vectors.evaluate_word_pairs(datapath("wordsim353.tsv"))
+    return {"analogy": analogies["total"]["accuracy"], "analogy_questions": analogies["total"]["total"],
+            "wordsim_spearman": pairs["spearman"]}
+
+
+def run_gensim(model: str, epochs: int) -> dict:
+    from gensim.models import Word2Vec
+
+    from zeronlp.data import ptb
+    from zeronlp.text.vectors import WordVectors
+
+    sentences = [line.split() + ["<eos>"] for line in ptb.read_text("train").splitlines() if line.strip()]
+    n_words = sum(len(s) for s in sentences)
+    rss0 = _peak_rss_mb()
+    cpu, start = time.process_time(), time.perf_counter()
+    w2v = Word2Vec(sentences, vector_size=DIM, window=WINDOW, negative=NEGATIVE, epochs=epochs, workers=2,
+                   min_count=1, sg=int(model == "skipgram"), seed=1)
+    seconds = time.perf_counter() - start
+    out = {"seconds": seconds, "cpu_seconds": time.process_time() - cpu, "words_per_second": n_words * epochs / seconds,
+           "peak_rss_mb": _peak_rss_mb(), "rss_before_mb": rss0}
+    out.update(_evaluate(WordVectors(w2v.wv.vectors, list(w2v.wv.index_to_key))))
+    return out
+
+
+def run_zeronlp(model: str, epochs: int, preset: str = "fast", max_words: int | None = None) -> dict:
+    import zeronlp
+    from zeronlp.data import ptb
+    from zeronlp.text.word2vec_train import make_config, train_word2vec
+
+    corpus, _, id_to_word = ptb.load_data("train")
+    zeronlp.seed(0)
+    config = make_config(preset, model=model, epochs=epochs, hidden_size=DIM, window_size=WINDOW, negative=NEGATIVE)
+    rss0 = _peak_rss_mb()
+    _, vectors, history = train_word2vec(corpus, id_to_word, config, verbose=False, max_words=max_words)
+    out = {"seconds": history["seconds"], "cpu_seconds": history["cpu_seconds"],
+           "words_per_second": history["words_per_second"], "words": history["words"],
+           "loss": history["epoch_loss"][-1], "peak_rss_mb": _peak_rss_mb(), "rss_before_mb": rss0,
+           "epoch_seconds": history["seconds"] * len(corpus) / history["words"]}
+    if max_words is None:
+        out.update(_evaluate(vectors))
+    return out
+
+
+def _isolated(fn, *args):
+    """Run ``fn(*args)`` in a fresh spawned process and return its result."""
+    with mp.get_context("spawn").Pool(1) as pool:
+        return pool.apply(fn, args)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1 epoch, CBOW only, a short book-recipe sample")
+    parser.add_argument("--models", default="cbow,skipgram", help="comma-separated: cbow, skipgram")
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--book-words", type=int, default=30000, help="words of the book recipe to time")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+    models = ["cbow"] if args.quick else args.models.split(",")
+    epochs = 1 if args.quick else args.epochs
+    book_words = min(args.book_words, 5000) if args.quick else args.book_words
+
+    results = {}
+    for model in models:
+        g = _isolated(run_gensim, model, epochs)
+        z = _isolated(run_zeronlp, model, epochs)
+        results[model] = {"gensim": g, "zeronlp": z}
+        print(f"{model}: gensim {g['seconds']:.1f}s, zeronlp {z['seconds']:.1f}s "
+              f"(ratio {z['seconds'] / g['seconds']:.2f})", flush=True)
+    book = _isolated(run_zeronlp, "cbow", 1, "book", book_words)
+    results["book"] = book
+    fast_epoch = results["cbow"]["zeronlp"]["seconds"] / epochs if "cbow" in results else float("nan")
+
+    print(f"\nPTB train, {epochs} epoch(s), dim {DIM}, window {WINDOW}, {NEGATIVE} negatives; gensim 2 workers\n")
+    print("| model | trainer | wall s | CPU s | words/s | time ratio | analogy % | WS353 ρ | peak RSS MB |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for model in models:
+        g, z = results[model]["gensim"], results[model]["zeronlp"]
+        for name, r in (("gensim", g), ("zeronlp fast", z)):
+            ratio = r["seconds"] / g["seconds"]
+            print(f"| {model} | {name} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {r['words_per_second']:,.0f} "
+                  f"| {ratio:.2f} | {100 * r['analogy']:.2f} | {r['wordsim_spearman']:.3f} | {r['peak_rss_mb']:.0f} |")
+    print(f"\nbook recipe (--preset book: batch 100, Adam, dense grads, fixed window): {book['words']:,.0f} words in "
+          f"{book['seconds']:.1f}s -> {book['epoch_seconds']:.0f} s/epoch extrapolated")
+    print(f"fast default: {fast_epoch:.1f} s/epoch -> {BOOK_EPOCH_SECONDS / fast_epoch:.0f}x faster than the book's "
+          f"code ({BOOK_EPOCH_SECONDS:.0f} s/epoch), {book['epoch_seconds'] / fast_epoch:.0f}x faster than our "
+          f"book-recipe run")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(results, f, indent=1)
+    return results
+
+
+if __name__ == "__main__":
+    main()
