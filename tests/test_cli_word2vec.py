@@ -110,3 +110,13 @@ def test_example_ch04_quick(capsys):
     history = _example("ch04_word2vec_ptb").main(["--quick"])
     assert history["words"] >= 2000
     assert "[query] you:" in capsys.readouterr().out
+
+
+def test_query_words(corpus_file, capsys):
+    rc = main(["word2vec", "train", "--corpus", str(corpus_file), "--window", "1", "--dim", "4", "--epochs", "1",
+               "--query", "king", "car", "--json"])
+    assert rc == 0
+    assert set(_last_json(capsys.readouterr().out)["similar"]) == {"king", "car"}
+    rc = main(["word2vec", "train", "--corpus", str(corpus_file), "--query", "king", "zebra", "quagga"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "'zebra', 'quagga' not in the vocabulary" in err

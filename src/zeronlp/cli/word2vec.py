@@ -37,6 +37,9 @@ def register(sub) -> None:
                    help="drop words seen fewer times (text files only; default 1)")
     t.add_argument("--max-words", type=non_negative_int, default=None,
                    help="stop after this many corpus words (timing a fraction of an epoch)")
+    t.add_argument("--query", nargs="+", metavar="WORD", default=None,
+                   help="words whose nearest neighbours to print after training (default: the book's "
+                        "you year car toyota); unknown words are an error before training starts")
     add_seed(t)
     t.add_argument("--out", metavar="PATH", help="save the vectors in word2vec format to PATH")
     t.add_argument("--binary", action="store_true", help="with --out: word2vec binary format instead of text")
@@ -57,9 +60,9 @@ def load_training_corpus(name: str, min_count: int = 1):
     return corpus, [id_to_word[i] for i in range(len(id_to_word))]
 
 
-def book_queries(vectors, topn: int = 5) -> dict:
+def book_queries(vectors, topn: int = 5, words=QUERIES) -> dict:
     """The book's nearest-word and analogy queries, for the words that are in the vocabulary."""
-    similar = {w: vectors.most_similar(w, topn=topn) for w in QUERIES if w in vectors}
+    similar = {w: vectors.most_similar(w, topn=topn) for w in words if w in vectors}
     analogies = {f"{a}:{b}={c}:?": vectors.analogy(a, b, c, topn=topn)
                  for a, b, c in ANALOGIES if a in vectors and b in vectors and c in vectors}
     return {"similar": similar, "analogy": analogies}
@@ -77,6 +80,12 @@ def run_train(args) -> int:
                          epochs=args.epochs, batch_size=args.batch_size, lr=args.lr)
     seed(args.seed)
     corpus, words = load_training_corpus(args.corpus, args.min_count)
+    if args.query:
+        known = set(words)
+        unknown = [w for w in args.query if w not in known]
+        if unknown:
+            raise CLIError(f"query word{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+                           f"not in the vocabulary of {args.corpus} ({len(words):,} words)")
     verbose = not args.json
     if verbose:
         print(f"word2vec: {config.model} on {args.corpus} ({len(corpus):,} words, {len(words):,} types), "
@@ -87,7 +96,7 @@ def run_train(args) -> int:
     loss = history["epoch_loss"][-1] if history["epoch_loss"] else float("nan")
     seconds, wps = history["seconds"], history["words_per_second"]
     print(f"trained in {seconds:.2f}s ({wps:,.0f} words/s), final epoch loss {loss:.4f}")
-    queries = book_queries(vectors)
+    queries = book_queries(vectors, words=args.query or QUERIES)
     for word, hits in queries["similar"].items():
         print(f"[query] {word}: " + ", ".join(f"{w} {s:.3f}" for w, s in hits))
     for question, hits in queries["analogy"].items():
