@@ -80,3 +80,14 @@ def test_vocabulary_mismatch_is_refused(files, tmp_path, capsys):
     other.write_text("completely different words here\n" * 50)
     assert main(["lm", "eval", "--model", str(out), "--corpus", str(other)]) == 2
     assert "vocabulary" in capsys.readouterr().err
+
+
+def test_presets_and_gpu_errors(files, capsys):
+    # book-better ties 650/650; overriding only --wordvec breaks the tie
+    assert main(["lm", "train", "--preset", "book-better", "--wordvec", "100"]) == 2
+    assert "--tie needs" in capsys.readouterr().err
+    from zeronlp import backend
+
+    if not backend.gpu_available():
+        assert main(["lm", "train", "--corpus", str(files["train"]), *TINY, "--epochs", "1", "--gpu"]) == 2
+        assert "--gpu needs CuPy" in capsys.readouterr().err

@@ -208,8 +208,15 @@ def run_train(args) -> int:
         model, optimizer = _build(cfg, len(words))
         trainer = RnnlmTrainer(model, optimizer, verbose=verbose)
     if args.gpu and not backend.is_gpu_array(model.params[0]):
-        model.to_gpu()
+        if not backend.gpu_available():
+            raise CLIError("--gpu needs CuPy and an NVIDIA GPU (pip install zeronlp[gpu])")
+        state = model.get_state() if hasattr(model, "get_state") else []
+        model.to_gpu()  # the same code runs on CuPy arrays; the carried state and optimizer state move too
+        if state:
+            model.set_state([backend.to_gpu(a) for a in state])
         trainer.optimizer.state = [{k: backend.to_gpu(a) for k, a in s.items()} for s in trainer.optimizer.state]
+        if trainer.best_params is not None:
+            trainer.best_params = [backend.to_gpu(a) for a in trainer.best_params]
     train = splits["train"]
     remaining = cfg["epochs"] - trainer.epochs_done
     if cfg.get("schedule") == "linear":
@@ -275,6 +282,7 @@ def _fit(trainer, train, cfg, args, splits, plateau):
 
 
 def run_eval(args) -> int:
+    from .. import backend
     from ..evaluate import perplexity
     from ..models.base import load
 
@@ -292,6 +300,8 @@ def run_eval(args) -> int:
     if ids is None:
         raise CLIError(f"corpus {corpus!r} has no {args.split} split")
     if args.gpu:
+        if not backend.gpu_available():
+            raise CLIError("--gpu needs CuPy and an NVIDIA GPU (pip install zeronlp[gpu])")
         model.to_gpu()
     start = time.perf_counter()
     ppl = perplexity(model, ids, batch_size=args.batch_size, time_size=args.time_size)

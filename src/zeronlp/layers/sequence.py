@@ -132,13 +132,16 @@ class TimeSoftmaxWithLoss(Layer):
         xp.exp(y, out=y)
         s = y.sum(axis=1)
         nll = xp.log(s) - picked  # (N*T,)
-        y /= s[:, None]  # softmax, kept for backward
         if mask is not None:
             count = int(mask.sum())
             loss = float((nll * mask).sum() / max(count, 1))
+            row_scale = mask / (s * max(count, 1))
         else:
             count = nll.size
             loss = float(nll.mean())
+            row_scale = 1.0 / (s * count)
+        # keep softmax / count (zero at ignored rows): backward then only subtracts the targets
+        y *= row_scale.astype(y.dtype)[:, None]
         self.y, self.t, self.mask, self.count = y, t, mask, count
         self._shape = xs.shape
         return loss
@@ -150,12 +153,11 @@ class TimeSoftmaxWithLoss(Layer):
         dx = self.y if self.overwrite_input else self.y.copy()
         if self.overwrite_input:
             self.y = None  # the buffer becomes the gradient: a second backward needs a new forward
-        dx[xp.arange(dx.shape[0]), self.t] -= 1
-        scale = dout / max(self.count, 1)
-        if self.mask is not None:
-            dx *= (self.mask * scale).astype(dx.dtype)[:, None]
-        else:
-            dx *= dx.dtype.type(scale)
+        hit = 1.0 / max(self.count, 1)
+        hit = (self.mask * hit).astype(dx.dtype) if self.mask is not None else dx.dtype.type(hit)
+        dx[xp.arange(dx.shape[0]), self.t] -= hit
+        if not (isinstance(dout, (int, float)) and dout == 1):
+            dx *= dx.dtype.type(dout) if xp.ndim(dout) == 0 else dout
         return dx.reshape(self._shape)
 
 
