@@ -173,9 +173,9 @@ class GRU(Layer):
 
 
 # ---------------------------------------------------------------------------------------------- Time layers
-class _TimeRecurrent(Layer):
-    """Shared frame of TimeRNN/TimeLSTM/TimeGRU: one matmul for all input projections, a
-    subclass's recurrence over time-major buffers, one matmul for the weight gradients."""
+class _TimeRecurrent:
+    """Shared frame of TimeRNN/TimeLSTM/TimeGRU (a mixin before ``Layer``): one matmul for all input
+    projections, a subclass's recurrence over time-major buffers, one matmul for the weight gradients."""
 
     n_gates = 1
 
@@ -250,7 +250,7 @@ class _TimeRecurrent(Layer):
         return f"{type(self).__name__}(D={D}, H={H}, stateful={self.stateful})"
 
 
-class TimeRNN(_TimeRecurrent):
+class TimeRNN(_TimeRecurrent, Layer):
     """T steps of the RNN cell: xs (N, T, D) -> hs (N, T, H)."""
 
     def __init__(self, Wx, Wh, b, stateful: bool = False):
@@ -288,7 +288,7 @@ class TimeRNN(_TimeRecurrent):
         return dA
 
 
-class TimeLSTM(_TimeRecurrent):
+class TimeLSTM(_TimeRecurrent, Layer):
     """T steps of the LSTM cell (gates f, g, i, o): xs (N, T, D) -> hs (N, T, H); ``c`` is carried too."""
 
     n_gates = 4
@@ -366,7 +366,7 @@ class TimeLSTM(_TimeRecurrent):
         return dA
 
 
-class TimeGRU(_TimeRecurrent):
+class TimeGRU(_TimeRecurrent, Layer):
     """T steps of the GRU cell (PyTorch formulation, gates r, z, n; see ``GRU``): xs (N, T, D) -> hs (N, T, H)."""
 
     n_gates = 3
