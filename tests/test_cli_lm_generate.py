@@ -6,7 +6,7 @@ import json
 import pytest
 
 from zeronlp.cli import main
-from zeronlp.models import TwoLayerNet
+from zeronlp.models import Seq2seq, TwoLayerNet
 from zeronlp.models.rnnlm import Rnnlm
 
 WORDS = ["<eos>", "you", "say", "goodbye", "and", "i", "hello", "the", "N", "<unk>", "$"]
@@ -33,13 +33,16 @@ def test_generate_text_json_and_seed(capsys, lm_file):
 
 
 def test_generate_errors(capsys, lm_file, tmp_path):
-    mlp = tmp_path / "mlp.npz"
+    mlp, s2s = tmp_path / "mlp.npz", tmp_path / "s2s.npz"
     TwoLayerNet(2, 3, 2).save(mlp)
+    Seq2seq(13, 4, 4).save(s2s, vocab=list("0123456789+ _"))
     for argv, message in [
         (["lm", "generate", "--model", str(lm_file), "--start", "zebra"], "'zebra'"),
         (["lm", "generate", "--model", str(lm_file), "--top-p", "2"], "top_p"),
         (["lm", "generate", "--model", str(lm_file), "--temperature", "-1"], "temperature"),
         (["lm", "generate", "--model", str(mlp)], "not a language model"),
+        (["lm", "generate", "--model", str(s2s)], "Seq2seq, not a language model"),
+        (["seq2seq", "predict", "--model", str(lm_file), "1+1"], "Rnnlm, not a seq2seq model"),
     ]:
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
