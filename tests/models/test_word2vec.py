@@ -182,3 +182,14 @@ def test_unknown_query_word_is_named():
                                    verbose=False)
     with pytest.raises(KeyError, match="zebra"):
         vectors.most_similar("zebra")
+
+
+def test_book_style_construction_from_the_corpus(tmp_path):
+    corpus = np.array([0, 1, 2, 1, 3, 1, 4])
+    model = SkipGram(5, 3, 1, corpus=corpus)
+    np.testing.assert_array_equal(model.config["counts"], [1, 3, 1, 1, 1])
+    assert model.config["corpus"] is None  # the corpus itself is not stored in the model file
+    model.save(tmp_path / "sg.npz")
+    np.testing.assert_array_equal(zeronlp.load(tmp_path / "sg.npz").word_vecs, model.word_vecs)
+    with pytest.raises(ValueError, match="not both"):
+        CBOW(5, 3, 1, counts=[1] * 5, corpus=corpus)

@@ -16,7 +16,7 @@ from ..backend import FLOAT, rng
 from ..layers.core import MatMul
 from ..layers.embedding import Embedding, EmbeddingBag
 from ..layers.losses import SoftmaxWithLoss
-from ..layers.sampling import HierarchicalSoftmax, NegativeSamplingLoss
+from ..layers.sampling import HierarchicalSoftmax, NegativeSamplingLoss, word_counts
 from .base import Model
 
 
@@ -138,11 +138,17 @@ class _SampledWord2Vec(_Word2VecBase):
     """Shared construction of CBOW and SkipGram: input vectors and an output layer that is either
     negative sampling or a hierarchical softmax."""
 
-    def _build(self, vocab_size, hidden_size, window_size, counts, sample_size, hs, power, sparse, init):
+    def _build(self, vocab_size, hidden_size, window_size, counts, sample_size, hs, power, sparse, init,
+               corpus=None):
         check_window_size(window_size)
         V, H = int(vocab_size), int(hidden_size)
         if V < 2 or H < 1:
             raise ValueError(f"need vocab_size >= 2 and hidden_size >= 1, got {vocab_size} and {hidden_size}")
+        if corpus is not None:  # the book passes the corpus; only its word counts are kept
+            if counts is not None:
+                raise ValueError("give counts or corpus, not both")
+            counts = word_counts(corpus, V)
+            self._config["corpus"] = None
         if counts is None:
             counts = [1] * V
         counts = np.asarray(counts, dtype=np.int64).reshape(-1)
@@ -167,14 +173,18 @@ class _SampledWord2Vec(_Word2VecBase):
 
 class CBOW(_SampledWord2Vec):
     """Continuous bag of words: the mean (or sum) of the context vectors predicts the centre word.
-    contexts (N, C) int (-1 = padding), target (N,) -> mean loss over the batch."""
+    contexts (N, C) int (-1 = padding), target (N,) -> mean loss over the batch.
+
+    ``counts`` (V,) word frequencies drive the negative sampler and the Huffman tree; the book's
+    ``CBOW(vocab_size, hidden_size, window_size, corpus)`` is ``CBOW(V, H, w, corpus=corpus)``.
+    """
 
     def __init__(self, vocab_size: int, hidden_size: int = 100, window_size: int = 5, counts=None,
                  sample_size: int = 5, hs: bool = False, context: str = "mean", power: float = 0.75,
-                 sparse: bool = True, init: str = "book"):
+                 sparse: bool = True, init: str = "book", corpus=None):
         super().__init__()
         W_in, loss_layer = self._build(vocab_size, hidden_size, window_size, counts, sample_size, hs, power,
-                                       sparse, init)
+                                       sparse, init, corpus)
         self.in_layer = EmbeddingBag(W_in, mode=context, sparse=sparse)  # params: [W_in, W_out]
         self.loss_layer = loss_layer
         self.window_size = window_size
@@ -195,10 +205,10 @@ class SkipGram(_SampledWord2Vec):
 
     def __init__(self, vocab_size: int, hidden_size: int = 100, window_size: int = 5, counts=None,
                  sample_size: int = 5, hs: bool = False, power: float = 0.75, sparse: bool = True,
-                 init: str = "book"):
+                 init: str = "book", corpus=None):
         super().__init__()
         W_in, loss_layer = self._build(vocab_size, hidden_size, window_size, counts, sample_size, hs, power,
-                                       sparse, init)
+                                       sparse, init, corpus)
         self.in_layer = Embedding(W_in, sparse=sparse)  # params: [W_in, W_out]
         self.loss_layer = loss_layer
         self.window_size = window_size
