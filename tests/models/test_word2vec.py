@@ -193,3 +193,10 @@ def test_book_style_construction_from_the_corpus(tmp_path):
     np.testing.assert_array_equal(zeronlp.load(tmp_path / "sg.npz").word_vecs, model.word_vecs)
     with pytest.raises(ValueError, match="not both"):
         CBOW(5, 3, 1, counts=[1] * 5, corpus=corpus)
+
+
+def test_fast_preset_uses_small_batches_with_hierarchical_softmax():
+    assert make_config(hs=True).batch_size == 128
+    assert make_config(hs=True, batch_size=64).batch_size == 64
+    assert make_config().batch_size == 1024
+    assert make_config("book", hs=True).batch_size == 100

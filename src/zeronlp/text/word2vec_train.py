@@ -79,6 +79,8 @@ class Word2VecConfig:
         return 0.025 if self.optimizer == "sgd" else 0.001
 
 
+HS_BATCH_SIZE = 128  # the fast preset's batch with hierarchical softmax (see make_config)
+
 PRESETS = {
     "fast": {},
     "book": dict(batch_size=100, optimizer="adam", lr=0.001, lr_decay=False, subsample=0.0,
@@ -90,7 +92,12 @@ def make_config(preset: str = "fast", **overrides) -> Word2VecConfig:
     """A ``Word2VecConfig`` from a preset ('fast' or 'book') with some fields overridden (None = keep)."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
-    fields = {**PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}}
+    given = {k: v for k, v in overrides.items() if v is not None}
+    fields = {**PRESETS[preset], **given}
+    if preset == "fast" and fields.get("hs") and "batch_size" not in given:
+        # every path starts at the root: with hierarchical softmax the top inner nodes receive the summed
+        # gradient of the whole batch, and 1024 words at 0.025 per word diverge; 128 trains well
+        fields["batch_size"] = HS_BATCH_SIZE
     return Word2VecConfig(**fields).validate()
 
 
