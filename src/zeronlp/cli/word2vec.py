@@ -30,7 +30,7 @@ def register(sub) -> None:
                    help="frequent-word subsampling threshold t, 0 = off (default 1e-3; book: 0)")
     t.add_argument("--epochs", type=positive_int, default=None, help="passes over the corpus (default 10)")
     t.add_argument("--batch-size", type=positive_int, default=None,
-                   help="centre words per step (default 1024; book: 100)")
+                   help="centre words per step (default 1024, 128 with --hs; book: 100)")
     t.add_argument("--lr", type=positive_float, default=None,
                    help="learning rate (default 0.025 per word for SGD; book: Adam 0.001)")
     t.add_argument("--min-count", type=positive_int, default=1,
