@@ -200,3 +200,13 @@ def test_fast_preset_uses_small_batches_with_hierarchical_softmax():
     assert make_config(hs=True, batch_size=64).batch_size == 64
     assert make_config().batch_size == 1024
     assert make_config("book", hs=True).batch_size == 100
+
+
+def test_training_is_reproducible_with_a_seed():
+    corpus, _, id_to_word = preprocess(" ".join([TOY] * 10))
+    config = make_config(window_size=2, hidden_size=4, epochs=2, batch_size=8, subsample=0.2)
+    runs = []
+    for _ in range(2):
+        zeronlp.seed(42)
+        runs.append(train_word2vec(corpus, id_to_word, config, verbose=False)[1].vectors)
+    np.testing.assert_array_equal(runs[0], runs[1])
