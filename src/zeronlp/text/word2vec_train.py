@@ -9,9 +9,9 @@ many centre words so every step is a few large array operations.
 
 Two recipes (``PRESETS``):
 
-* ``fast`` (the default): batches of 1024 centre words (128 with hierarchical softmax), SGD with word2vec's per-word rate (0.025
-  skip-gram, 0.025 CBOW with summed context vectors) decayed linearly, subsampling 1e-3, dynamic
-  windows, row-sparse gradients, word2vec's initialisation (output vectors zero).
+* ``fast`` (the default): batches of 1024 centre words (128 with hierarchical softmax), SGD with
+  word2vec's per-word rate 0.025 (CBOW with summed context vectors) decayed linearly, subsampling
+  1e-3, dynamic windows, row-sparse gradients, word2vec's initialisation (output vectors zero).
 * ``book``: chapter 4 as the book runs it: batches of 100 shuffled examples, Adam(0.001) with dense
   gradients, no subsampling, fixed windows (only words with a full window are centres), mean of
   the context vectors, 0.01 * N(0, 1) initialisation.
