@@ -15,7 +15,7 @@ from zeronlp.optim import Adam
 from zeronlp.text.corpus import preprocess
 from zeronlp.text.word2vec_train import (Word2VecConfig, epoch_examples, keep_probability, make_config,
                                          train_word2vec)
-from zeronlp.training import Trainer
+from zeronlp.training import DivergenceError, Trainer
 
 TOY = "You say goodbye and I say hello."
 
@@ -210,3 +210,30 @@ def test_training_is_reproducible_with_a_seed():
         zeronlp.seed(42)
         runs.append(train_word2vec(corpus, id_to_word, config, verbose=False)[1].vectors)
     np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_two_worker_processes_train_shared_parameters():
+    corpus, _, id_to_word = preprocess(" ".join([TOY] * 30))
+    zeronlp.seed(0)
+    config = make_config(window_size=1, hidden_size=8, epochs=4, batch_size=16, subsample=0.0, lr=0.05, workers=2)
+    model, vectors, history = train_word2vec(corpus, id_to_word, config, verbose=False)
+    assert history["epoch_loss"][-1] < 0.6 * history["epoch_loss"][0]  # the child's updates reach the parent
+    assert history["words"] == pytest.approx(4 * len(corpus))
+    with pytest.raises(ValueError, match="workers > 1"):
+        train_word2vec(corpus, id_to_word, make_config("book", window_size=1, workers=2), verbose=False)
+
+
+def test_a_failing_worker_is_reported():
+    from zeronlp.text.word2vec_train import _forked
+
+    class _Stub:
+        progress = verbose = None
+
+    def run(k):
+        if k == 1:
+            raise DivergenceError("loss became nan in worker 1")
+        return (1.0, 2, 3.0)
+
+    with pytest.raises(DivergenceError, match="worker 1"):
+        _forked(2, run, _Stub())
+    assert _forked(3, lambda k: (float(k), 1, 1.0), _Stub()) == [(0.0, 1, 1.0), (1.0, 1, 1.0), (2.0, 1, 1.0)]

@@ -33,6 +33,9 @@ def register(sub) -> None:
                    help="centre words per step (default 1024, 128 with --hs; book: 100)")
     t.add_argument("--lr", type=positive_float, default=None,
                    help="learning rate (default 0.025 per word for SGD; book: Adam 0.001)")
+    t.add_argument("--workers", type=positive_int, default=None,
+                   help="processes updating shared vectors without locks, like gensim's workers (CPU and SGD "
+                        "only; not bit-reproducible; default 1)")
     t.add_argument("--min-count", type=positive_int, default=1,
                    help="drop words seen fewer times (text files only; default 1)")
     t.add_argument("--max-words", type=non_negative_int, default=None,
@@ -77,7 +80,7 @@ def run_train(args) -> int:
     check_writable(args.out, "vectors")
     config = make_config(args.preset, model=args.model, window_size=args.window, hidden_size=args.dim,
                          negative=args.negative, hs=True if args.hs else None, subsample=args.subsample,
-                         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr)
+                         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, workers=args.workers)
     seed(args.seed)
     corpus, words = load_training_corpus(args.corpus, args.min_count)
     if args.query:

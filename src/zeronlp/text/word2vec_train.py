@@ -22,7 +22,11 @@ Two recipes (``PRESETS``):
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+import mmap
+import os
+import signal
 import time
 from dataclasses import dataclass
 
@@ -32,7 +36,7 @@ from .. import backend
 from ..models.word2vec import CBOW, SkipGram, check_window_size
 from ..optim import make_optimizer
 from ..progress import Progress
-from ..training import TrainerBase
+from ..training import DivergenceError, TrainerBase
 
 
 @dataclass
@@ -53,12 +57,13 @@ class Word2VecConfig:
     sparse: bool = True  # row-sparse embedding gradients (lazy optimizer updates)
     init: str = "word2vec"  # 'word2vec' (uniform in, zero out) or 'book' (0.01 N(0, 1))
     shuffle: bool = False  # shuffle the centre words every epoch (the book) or keep corpus order
+    workers: int = 1  # processes sharing the parameters (CPU, SGD); > 1 is not bit-reproducible
 
     def validate(self) -> "Word2VecConfig":
         if self.model not in ("cbow", "skipgram"):
             raise ValueError(f"model must be 'cbow' or 'skipgram', got {self.model!r}")
         check_window_size(self.window_size)
-        for name in ("hidden_size", "epochs", "batch_size"):
+        for name in ("hidden_size", "epochs", "batch_size", "workers"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -84,7 +89,7 @@ HS_BATCH_SIZE = 128  # the fast preset's batch with hierarchical softmax (see ma
 PRESETS = {
     "fast": {},
     "book": dict(batch_size=100, optimizer="adam", lr=0.001, lr_decay=False, subsample=0.0,
-                 dynamic_window=False, context="mean", sparse=False, init="book", shuffle=True),
+                 dynamic_window=False, context="mean", sparse=False, init="book", shuffle=True, workers=1),
 }
 
 
@@ -149,62 +154,151 @@ def build_model(config: Word2VecConfig, vocab_size: int, counts):
 
 
 class Word2VecTrainer(TrainerBase):
-    """Epochs of subsampled, windowed centre words in large batches, with word2vec's rate schedule."""
+    """Epochs of subsampled, windowed centre words in large batches, with word2vec's rate schedule.
+
+    With ``config.workers > 1`` (CPU, SGD only) the parameters move to shared memory and each epoch's
+    batches are dealt round-robin to that many forked processes that update them without locks,
+    as word2vec's and gensim's threads do ("Hogwild", Recht et al., 2011): near-linear speed-up on
+    idle cores, but runs are no longer bit-for-bit reproducible.
+    """
 
     def fit(self, corpus, config: Word2VecConfig, max_words: int | None = None) -> dict:
         """Train ``self.model`` on ``corpus`` (n,) ids; ``max_words`` stops early (timing a fraction of
         an epoch). Returns ``history`` with ``seconds``, ``words`` and ``words_per_second`` (corpus words,
-        subsampled ones included, as word2vec counts them) and ``cpu_seconds`` (this process, all threads)."""
+        subsampled ones included, as word2vec counts them) and ``cpu_seconds`` (all processes)."""
         corpus = np.asarray(corpus)
         counts = np.bincount(corpus, minlength=self.model.params[0].shape[0])
         keep = keep_probability(counts, config.subsample) if config.subsample > 0 else None
-        lr0 = config.learning_rate
+        workers = config.workers
+        if workers > 1:
+            if self.model.xp is not np or config.optimizer != "sgd":
+                raise ValueError("workers > 1 needs the CPU and the sgd optimizer (its updates need no state)")
+            share_params(self.model)
         total = config.epochs * len(corpus)
-        xp = self.model.xp
-        sgd = config.optimizer == "sgd"
+        limit = total if max_words is None else min(total, max_words)
         done_words = 0.0
         self.stop = False
-        start, cpu_start = time.perf_counter(), time.process_time()
-        self.progress = Progress(total if max_words is None else min(total, max_words), desc="word2vec",
-                                 unit="word", enabled=self.verbose)
+        start, cpu_start, child_start = time.perf_counter(), time.process_time(), _children_cpu()
+        self.progress = Progress(limit, desc="word2vec", unit="word", enabled=self.verbose)
         try:
             for epoch in range(config.epochs):
                 self.epoch = epoch
                 self._emit("on_epoch_begin", epoch)
                 contexts, target = epoch_examples(corpus, config.window_size, keep, config.dynamic_window)
-                n = len(target)
-                if n == 0:
+                if len(target) == 0:
                     continue
-                words_per_example = len(corpus) / n
-                order = backend.rng().permutation(n) if config.shuffle else None
-                epoch_loss, steps = 0.0, 0
-                for s in range(0, n, config.batch_size):
-                    idx = slice(s, s + config.batch_size) if order is None else order[s:s + config.batch_size]
-                    batch_c, batch_t = xp.asarray(contexts[idx]), xp.asarray(target[idx])
-                    lr = lr0 * max(1e-4, 1.0 - done_words / total) if config.lr_decay else lr0
-                    self.optimizer.lr = lr * len(batch_t) if sgd else lr  # the loss is a mean over the batch
-                    loss = self.step(batch_c, batch_t)
-                    epoch_loss += loss
-                    steps += 1
-                    words = len(batch_t) * words_per_example
-                    done_words += words
-                    self.progress.update(int(round(words)), epoch=epoch + 1, loss=loss, lr=lr)
-                    if max_words is not None and done_words >= max_words:
-                        self.stop = True
-                        break
-                self.history["epoch_loss"].append(epoch_loss / max(steps, 1))
+                order = backend.rng().permutation(len(target)) if config.shuffle else None
+                batches = np.arange(0, len(target), config.batch_size)
+                job = dict(contexts=contexts, target=target, order=order, config=config, epoch=epoch,
+                           words_per_example=len(corpus) / len(target), done=done_words, total=total,
+                           limit=limit, workers=workers)
+                if workers == 1:
+                    results = [self._run_batches(batches, **job)]
+                else:
+                    results = _forked(workers, lambda k: self._run_batches(batches[k::workers], **job), self)
+                loss_sum, steps, words = (sum(r[i] for r in results) for i in range(3))
+                done_words += words
+                self.history["epoch_loss"].append(loss_sum / max(steps, 1))
                 self.history["iteration"].append(self.iteration)
-                self.history["loss"].append(epoch_loss / max(steps, 1))
+                self.history["loss"].append(loss_sum / max(steps, 1))
                 self._emit("on_epoch_end", epoch)
-                if self.stop:
+                if done_words >= limit - 0.5 or self.stop:
                     break
         finally:
             self.progress.close()
             self.progress = None
         seconds = time.perf_counter() - start
-        self.history.update(seconds=seconds, cpu_seconds=time.process_time() - cpu_start, words=done_words,
+        cpu = time.process_time() - cpu_start + _children_cpu() - child_start
+        self.history.update(seconds=seconds, cpu_seconds=cpu, words=done_words,
                             words_per_second=done_words / max(seconds, 1e-9))
         return self.history
+
+    def _run_batches(self, starts, contexts, target, order, config, epoch, words_per_example, done, total,
+                     limit, workers):
+        """Steps on the batches beginning at ``starts``; returns (loss sum, steps, corpus words). With
+        several workers each one assumes the others progress at its pace (for the rate and the limit)."""
+        xp = self.model.xp
+        lr0, B, sgd = config.learning_rate, config.batch_size, config.optimizer == "sgd"
+        loss_sum, steps, words = 0.0, 0, 0.0
+        for s in starts:
+            idx = slice(s, s + B) if order is None else order[s:s + B]
+            batch_c, batch_t = xp.asarray(contexts[idx]), xp.asarray(target[idx])
+            progress = done + words * workers
+            lr = lr0 * max(1e-4, 1.0 - progress / total) if config.lr_decay else lr0
+            self.optimizer.lr = lr * len(batch_t) if sgd else lr  # the loss is a mean over the batch
+            loss = self.step(batch_c, batch_t)
+            loss_sum += loss
+            steps += 1
+            n_words = len(batch_t) * words_per_example
+            words += n_words
+            self.progress.update(int(round(n_words * workers)), epoch=epoch + 1, loss=loss, lr=lr)
+            if done + words * workers >= limit:
+                break
+        return loss_sum, steps, words
+
+
+def share_params(model) -> None:
+    """Move every parameter of ``model`` into anonymous shared memory (kept shared by ``os.fork``)."""
+    from ..models.base import Model
+
+    shared = {}
+    for layer in model.walk():
+        if isinstance(layer, Model):
+            continue
+        for i, a in enumerate(layer.params):
+            if id(a) not in shared:
+                buffer = mmap.mmap(-1, max(a.nbytes, 1))
+                b = np.frombuffer(buffer, dtype=a.dtype, count=a.size).reshape(a.shape)
+                b[...] = a
+                shared[id(a)] = shared[id(b)] = b
+            layer.params[i] = shared[id(a)]
+    model._forget_groups()
+
+
+def _children_cpu() -> float:
+    t = os.times()
+    return t.children_user + t.children_system
+
+
+def _forked(workers: int, run, trainer) -> list:
+    """``run(k)`` for k = 1..workers-1 in forked children and k = 0 here; the results, in order.
+    A child's exception is raised here (DivergenceError as such, others as RuntimeError)."""
+    seeds = backend.rng().integers(0, 2**31 - 1, size=workers)
+    children = []
+    try:
+        for k in range(1, workers):
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: train its share, report through the pipe, leave without cleanup
+                os.close(read_end)
+                try:
+                    backend.seed(int(seeds[k]))
+                    trainer.progress, trainer.verbose = Progress(None, enabled=False), False
+                    message = {"result": list(run(k))}
+                except BaseException as e:  # noqa: BLE001 - everything goes back to the parent
+                    message = {"error": str(e), "divergence": isinstance(e, DivergenceError)}
+                with os.fdopen(write_end, "w") as f:
+                    f.write(json.dumps(message))
+                os._exit(0)
+            os.close(write_end)
+            children.append((pid, read_end))
+        results = [run(0)]
+    except BaseException:
+        for pid, _ in children:
+            os.kill(pid, signal.SIGTERM)
+        raise
+    finally:
+        replies = []
+        for pid, read_end in children:
+            with os.fdopen(read_end) as f:
+                replies.append(f.read())
+            os.waitpid(pid, 0)
+    for reply in replies:
+        message = json.loads(reply) if reply else {"error": "a worker process died"}
+        if "error" in message:
+            raise (DivergenceError if message.get("divergence") else RuntimeError)(message["error"])
+        results.append(tuple(message["result"]))
+    return results
 
 
 def train_word2vec(corpus, words, config: Word2VecConfig | None = None, *, verbose: bool = True,
