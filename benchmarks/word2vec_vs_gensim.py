@@ -57,14 +57,15 @@ def run_gensim(model: str, epochs: int) -> dict:
     return out
 
 
-def run_zeronlp(model: str, epochs: int, preset: str = "fast", max_words: int | None = None) -> dict:
+def run_zeronlp(model: str, epochs: int, preset: str = "fast", max_words: int | None = None, workers: int = 1) -> dict:
     import zeronlp
     from zeronlp.data import ptb
     from zeronlp.text.word2vec_train import make_config, train_word2vec
 
     corpus, _, id_to_word = ptb.load_data("train")
     zeronlp.seed(0)
-    config = make_config(preset, model=model, epochs=epochs, hidden_size=DIM, window_size=WINDOW, negative=NEGATIVE)
+    config = make_config(preset, model=model, epochs=epochs, hidden_size=DIM, window_size=WINDOW, negative=NEGATIVE,
+                         workers=workers)
     rss0 = _peak_rss_mb()
     _, vectors, history = train_word2vec(corpus, id_to_word, config, verbose=False, max_words=max_words)
     out = {"seconds": history["seconds"], "cpu_seconds": history["cpu_seconds"],
@@ -88,6 +89,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--models", default="cbow,skipgram", help="comma-separated: cbow, skipgram")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--book-words", type=int, default=30000, help="words of the book recipe to time")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="also run zeronlp with this many worker processes (--workers), CBOW; 1 = skip")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     args = parser.parse_args(argv)
     models = ["cbow"] if args.quick else args.models.split(",")
@@ -99,6 +102,8 @@ def main(argv=None) -> dict:
         g = _isolated(run_gensim, model, epochs)
         z = _isolated(run_zeronlp, model, epochs)
         results[model] = {"gensim": g, "zeronlp": z}
+        if model == "cbow" and args.workers > 1:
+            results[model]["zeronlp_workers"] = _isolated(run_zeronlp, model, epochs, "fast", None, args.workers)
         print(f"{model}: gensim {g['seconds']:.1f}s, zeronlp {z['seconds']:.1f}s "
               f"(ratio {z['seconds'] / g['seconds']:.2f})", flush=True)
     book = _isolated(run_zeronlp, "cbow", 1, "book", book_words)
@@ -110,7 +115,10 @@ def main(argv=None) -> dict:
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for model in models:
         g, z = results[model]["gensim"], results[model]["zeronlp"]
-        for name, r in (("gensim", g), ("zeronlp fast", z)):
+        rows = [("gensim", g), ("zeronlp fast", z)]
+        if "zeronlp_workers" in results[model]:
+            rows.append((f"zeronlp fast --workers {args.workers}", results[model]["zeronlp_workers"]))
+        for name, r in rows:
             ratio = r["seconds"] / g["seconds"]
             print(f"| {model} | {name} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {r['words_per_second']:,.0f} "
                   f"| {ratio:.2f} | {100 * r['analogy']:.2f} | {r['wordsim_spearman']:.3f} | {r['peak_rss_mb']:.0f} |")
