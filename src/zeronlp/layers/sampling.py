@@ -45,8 +45,8 @@ def alias_table(p):
     scaled = p * (V / p.sum())
     accept = np.ones(V)
     alias = np.arange(V, dtype=np.int64)
-    small = [i for i in np.flatnonzero(scaled < 1.0).tolist()]
-    large = [i for i in np.flatnonzero(scaled >= 1.0).tolist()]
+    small = np.flatnonzero(scaled < 1.0).tolist()
+    large = np.flatnonzero(scaled >= 1.0).tolist()
     while small and large:
         s, g = small.pop(), large.pop()
         accept[s], alias[s] = scaled[s], g
