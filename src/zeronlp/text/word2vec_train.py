@@ -157,7 +157,8 @@ class Word2VecTrainer(TrainerBase):
     """Epochs of subsampled, windowed centre words in large batches, with word2vec's rate schedule.
 
     With ``config.workers > 1`` (CPU, SGD only) the parameters move to shared memory and each epoch's
-    batches are dealt round-robin to that many forked processes that update them without locks,
+    batches are split into that many contiguous parts (as word2vec splits its file among threads),
+    trained by forked processes that update the shared vectors without locks,
     as word2vec's and gensim's threads do ("Hogwild", Recht et al., 2011): near-linear speed-up on
     idle cores, but runs are no longer bit-for-bit reproducible.
     """
@@ -195,7 +196,8 @@ class Word2VecTrainer(TrainerBase):
                 if workers == 1:
                     results = [self._run_batches(batches, **job)]
                 else:
-                    results = _forked(workers, lambda k: self._run_batches(batches[k::workers], **job), self)
+                    parts = np.array_split(batches, workers)  # contiguous text per worker: fewer shared rows
+                    results = _forked(workers, lambda k: self._run_batches(parts[k], **job), self)
                 loss_sum, steps, words = (sum(r[i] for r in results) for i in range(3))
                 done_words += words
                 self.history["epoch_loss"].append(loss_sum / max(steps, 1))
