@@ -159,8 +159,9 @@ class Word2VecTrainer(TrainerBase):
     With ``config.workers > 1`` (CPU, SGD only) the parameters move to shared memory and each epoch's
     batches are split into that many contiguous parts (as word2vec splits its file among threads),
     trained by forked processes that update the shared vectors without locks,
-    as word2vec's and gensim's threads do ("Hogwild", Recht et al., 2011): near-linear speed-up on
-    idle cores, but runs are no longer bit-for-bit reproducible.
+    as word2vec's and gensim's threads do ("Hogwild", Recht et al., 2011). It uses more cores (1.2x
+    faster with 2 on the shared 2-core machine of the benchmark), but runs are no longer bit-for-bit
+    reproducible and lost concurrent updates cost some accuracy.
     """
 
     def fit(self, corpus, config: Word2VecConfig, max_words: int | None = None) -> dict:
