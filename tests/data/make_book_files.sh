@@ -20,3 +20,26 @@ for d in 1971-03-04 1975-12-31 1979-07-14 1980-02-29 1983-11-09 1986-05-01 1989-
   esac
   printf "%-29s_%s\n" "$q" "$d" >> book_date.txt; i=$((i+1))
 done
+
+# `make_book_files.sh DIR` also writes 2000-line files to DIR (not kept in the repository): 2000 random
+# additions, and 2000 random days from 1970-01-01 to 2017-06-30, 200 per date family, formatted by GNU date.
+if [ $# -ge 1 ]; then
+  out=$1; mkdir -p "$out"; tmp=$(mktemp -d)
+  awk 'BEGIN{srand(11); for(i=0;i<2000;i++){a=int(rand()*1000); b=int(rand()*1000); printf "%-7s_%-4s\n", a "+" b, a+b}}' \
+      > "$out/addition_2000.txt"
+  awk 'BEGIN{srand(12); for(i=0;i<2000;i++) printf "1970-01-01 +%d days\n", int(rand()*17347)}' > "$tmp/days"
+  date -f "$tmp/days" +%F > "$tmp/iso"
+  fmts=("%B %-d, %Y" "%b %-d, %Y" "%B %-d, %Y|lower" "%b %-d, %Y|lower" "%B %-d, %Y|upper" "%b %-d, %Y|upper"
+        "%-m/%-d/%y" "%A, %B %-d, %Y" "%A, %B %-d, %Y|lower" "%A, %B %-d, %Y|upper")
+  : > "$out/date_2000.txt"
+  for f in 0 1 2 3 4 5 6 7 8 9; do
+    spec=${fmts[$f]}; fmt=${spec%%|*}; case=${spec#*|}
+    sed -n "$((f * 200 + 1)),$((f * 200 + 200))p" "$tmp/iso" > "$tmp/part"
+    date -f "$tmp/part" +"$fmt" > "$tmp/q"
+    if [ "$case" = lower ]; then tr A-Z a-z < "$tmp/q" > "$tmp/q2"
+    elif [ "$case" = upper ]; then tr a-z A-Z < "$tmp/q" > "$tmp/q2"
+    else cp "$tmp/q" "$tmp/q2"; fi
+    paste -d'\t' "$tmp/q2" "$tmp/part" | awk -F'\t' '{printf "%-29s_%s\n", $1, $2}' >> "$out/date_2000.txt"
+  done
+  rm -r "$tmp"
+fi
