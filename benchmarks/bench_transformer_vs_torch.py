@@ -3,8 +3,8 @@
 One step = forward, backward and an Adam update of a stack of encoder layers
 (self-attention + feed-forward, post-norm, dropout 0.1, float32) on a random
 (N, T, D) batch with a fixed random upstream gradient. Both run in this process
-with 2 threads (``torch.set_num_threads(2)``; NumPy's BLAS limited to 2 threads
-through the environment before NumPy is imported). Prints seconds per step and
+with 2 threads by default (``torch.set_num_threads``; NumPy's BLAS limited through threadpoolctl,
+or the environment when it is missing; ``--threads 1`` for one). Prints seconds per step and
 the ratio zeronlp / PyTorch (target <= 1.5).
 
     python benchmarks/bench_transformer_vs_torch.py [--quick] [--steps 20] [--layers 2] [--d-model 256]
@@ -50,7 +50,7 @@ def zeronlp_step_time(args, x, dout) -> float:
 def torch_step_time(args, x, dout) -> float:
     import torch
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     layer = torch.nn.TransformerEncoderLayer(args.d_model, args.heads, args.d_ff, args.dropout, "relu",
                                              batch_first=True, norm_first=False)
@@ -93,6 +93,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--d-ff", type=int, default=1024)
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--dropout", type=float, default=0.1)
+    parser.add_argument("--threads", type=int, default=2, help="BLAS / PyTorch threads for both (default 2)")
     parser.add_argument("--json", action="store_true", help="print one JSON line of the figures")
     args = parser.parse_args(argv)
     if args.quick:
@@ -102,13 +103,19 @@ def main(argv=None) -> dict:
     r = np.random.default_rng(0)
     x = r.standard_normal((args.batch_size, args.time_size, args.d_model)).astype(np.float32)
     dout = r.standard_normal(x.shape).astype(np.float32)
-    ours = zeronlp_step_time(args, x, dout)
+    try:  # NumPy's BLAS threads (the environment default above is 2)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(args.threads):
+            ours = zeronlp_step_time(args, x, dout)
+    except ImportError:
+        ours = zeronlp_step_time(args, x, dout)
     theirs = torch_step_time(args, x, dout)
     figures = {"config": {k: getattr(args, k) for k in ("batch_size", "time_size", "d_model", "heads", "d_ff",
-                                                          "layers", "dropout")},
+                                                          "layers", "dropout", "threads")},
                "zeronlp_s_per_step": ours, "torch_s_per_step": theirs, "ratio": ours / theirs}
     print(f"encoder stack {args.layers} x (d_model {args.d_model}, {args.heads} heads, d_ff {args.d_ff}), "
-          f"batch {args.batch_size} x {args.time_size}, dropout {args.dropout}, float32, 2 threads")
+          f"batch {args.batch_size} x {args.time_size}, dropout {args.dropout}, float32, {args.threads} thread(s)")
     print(f"  zeronlp  {ours * 1000:8.1f} ms/step")
     print(f"  PyTorch  {theirs * 1000:8.1f} ms/step")
     print(f"  ratio    {ours / theirs:8.2f}  (target <= 1.5)")
