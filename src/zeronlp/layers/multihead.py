@@ -91,7 +91,7 @@ class MultiHeadAttention(Layer):
 
     # ------------------------------------------------------------------ forward
     def forward(self, x, memory=None, key_padding_mask=None, attn_mask=None):
-        """x (N, Tq, D), memory (N, Tk, D) | None, key_padding_mask (N, Tk) bool, attn_mask (Tq, Tk) bool -> (N, Tq, D)."""
+        """x (N, Tq, D), memory (N, Tk, D) | None, key_padding_mask (N, Tk), attn_mask (Tq, Tk) bool -> (N, Tq, D)."""
         W_in, b_in, W_out, b_out = self.params
         D, h = self.d_model, self.num_heads
         if x.ndim != 3 or x.shape[2] != D:

@@ -22,7 +22,8 @@ ACTIVATIONS = ("relu", "gelu", "gelu_tanh")
 
 
 class LayerNorm(Layer):
-    """Layer normalisation over the last axis (Ba et al., 2016): x (..., D) -> gamma * (x - mean) / sqrt(var + eps) + beta."""
+    """Layer normalisation over the last axis (Ba et al., 2016):
+    x (..., D) -> gamma * (x - mean) / sqrt(var + eps) + beta."""
 
     def __init__(self, d_model: int, eps: float = 1e-5):
         super().__init__()
@@ -210,7 +211,8 @@ def _undrop(layer, d):
 
 
 class TransformerEncoderLayer(Layer):
-    """Self-attention and feed-forward, each in a residual with LayerNorm (Vaswani et al., 2017): x (N, T, D) -> (N, T, D).
+    """Self-attention and feed-forward, each in a residual with LayerNorm (Vaswani et al., 2017):
+    x (N, T, D) -> (N, T, D).
     ``norm_first`` puts the norm before each sublayer (pre-norm); ``causal`` makes it a decoder-only (GPT) block."""
 
     def __init__(self, d_model: int, num_heads: int, d_ff: int = 2048, dropout: float = 0.1,
