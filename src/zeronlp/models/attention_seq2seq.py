@@ -45,11 +45,12 @@ def initial_state_backward(dhs, dh0, bidirectional: bool) -> None:
 class AttentionEncoder(Layer):
     """xs (N, T) ids -> hs (N, T, H), every hidden state (H/2 per direction when bidirectional)."""
 
-    def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int, bidirectional: bool = False):
+    def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int, bidirectional: bool = False,
+                 embed_std: float = 1.0):
         super().__init__()
         D, H = wordvec_size, hidden_size
         self.bidirectional = bool(bidirectional)
-        self.embed = embedding(vocab_size, D)
+        self.embed = embedding(vocab_size, D, embed_std)
         if self.bidirectional:
             if H % 2:
                 raise ValueError(f"a bidirectional encoder needs an even hidden_size (H/2 per direction), got {H}")
@@ -75,11 +76,12 @@ class AttentionEncoder(Layer):
 class AttentionDecoder(Layer):
     """xs (N, Td) ids, hs_enc (N, Te, H) -> scores (N, Td, V); starts from ``initial_state(hs_enc)``."""
 
-    def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int, bidirectional_encoder: bool = False):
+    def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int, bidirectional_encoder: bool = False,
+                 embed_std: float = 1.0):
         super().__init__()
         V, D, H = vocab_size, wordvec_size, hidden_size
         self.bidirectional_encoder = bool(bidirectional_encoder)
-        self.embed = embedding(V, D)
+        self.embed = embedding(V, D, embed_std)
         self.lstm = TimeLSTM(*recurrent_params("lstm", D, H), stateful=True)
         self.attention = TimeAttention()
         self.affine = affine(2 * H, V)
@@ -122,6 +124,12 @@ class AttentionDecoder(Layer):
 class AttentionSeq2seq(Seq2seq):
     """AttentionEncoder + AttentionDecoder: forward(xs (N, Te), ts (N, Td)) -> mean loss."""
 
+    # N(0, 1) character embeddings (PyTorch's nn.Embedding default), not the book's N(0, 0.01^2): with tiny
+    # embeddings every question gives nearly the same encoder states, so attention has nothing to choose
+    # from for a long while. Date task, hidden 256, Adam: the book's 0.01 gives 0.02 % / 0.24 % / 69.1 %
+    # after epochs 1 / 2 / 3; 1.0 gives 90.0 % / 98.1 % / 99.5 %.
+    embed_std = 1.0
+
     def __init__(self, vocab_size: int, wordvec_size: int = 16, hidden_size: int = 256,
                  bidirectional: bool = False):
         self.bidirectional = bool(bidirectional)
@@ -129,7 +137,8 @@ class AttentionSeq2seq(Seq2seq):
         super().__init__(vocab_size, wordvec_size, hidden_size)
 
     def _build(self, V, D, H):
-        return AttentionEncoder(V, D, H, self.bidirectional), AttentionDecoder(V, D, H, self.bidirectional)
+        return (AttentionEncoder(V, D, H, self.bidirectional, self.embed_std),
+                AttentionDecoder(V, D, H, self.bidirectional, self.embed_std))
 
     def start_decoding(self, xs):
         """xs (N, Te) -> state {h, c, enc_hs, attention (N, 0, Te)}."""
