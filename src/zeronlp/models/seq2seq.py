@@ -143,7 +143,8 @@ class Seq2seq(Model):
 
     # Standard deviation of the initial character embeddings. Measured on reversed addition (basic model,
     # 25 epochs): the book's 0.01 gives 91.9 %, 0.1 gives 30.2 %, 1.0 gives 13.0 % -- small embeddings let
-    # the encoder's last state accumulate the question. Attention wants the opposite (attention_seq2seq.py).
+    # the encoder's last state accumulate the question. The peeky and attention decoders, which see the
+    # encoder at every step, want the opposite (PeekySeq2seq, AttentionSeq2seq).
     embed_std = 0.01
 
     def __init__(self, vocab_size: int, wordvec_size: int = 16, hidden_size: int = 128):
@@ -201,6 +202,10 @@ class Seq2seq(Model):
 
 class PeekySeq2seq(Seq2seq):
     """Seq2seq with the peeky decoder (the encoder's h fed to every decoder step)."""
+
+    # The peeky decoder reads h at every step, so large embeddings no longer wash the question out of it.
+    # Reversed addition, 25 epochs: embed_std 0.01 gives 97.3 %, 1.0 gives 99.4 %.
+    embed_std = 1.0
 
     def __init__(self, vocab_size: int, wordvec_size: int = 16, hidden_size: int = 128):
         super().__init__(vocab_size, wordvec_size, hidden_size)
