@@ -109,3 +109,13 @@ def test_build_lm_by_name():
         build_lm("transformer-xl", V)
     with pytest.raises(ValueError, match="positive integer"):
         Rnnlm(0, D, H)
+
+
+def test_sequence_accuracy():
+    from zeronlp.evaluate import sequence_accuracy
+
+    target = np.array([[1, 2, -1], [3, 4, 5]])
+    assert sequence_accuracy(np.array([[1, 2, 9], [3, 4, 0]]), target, ignore_label=-1) == 0.5
+    assert sequence_accuracy(np.array([[1, 2, 9], [3, 4, 0]]), target) == 0.0
+    with pytest.raises(ValueError, match="both be"):
+        sequence_accuracy(np.zeros((2, 3)), np.zeros((2, 4)))
