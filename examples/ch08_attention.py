@@ -1,6 +1,6 @@
 """Chapter 8: attention learns to rewrite dates as YYYY-MM-DD, and shows where it looks.
 
-    python examples/ch08_attention.py [--bidirectional] [--plot attention.png]
+    python examples/ch08_attention.py [--bidirectional] [--plot attention.png]   # 99.96 % (bidirectional 100 %)
     python examples/ch08_attention.py --quick            # smoke test
 """
 from __future__ import annotations

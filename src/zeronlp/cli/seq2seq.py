@@ -79,7 +79,8 @@ def register(sub) -> None:
     t.add_argument("--model", choices=sorted(MODELS), default=None,
                    help="architecture (default: basic for addition and files, attention for date)")
     t.add_argument("--reverse", action="store_true", help="feed the questions reversed (Sutskever et al., 2014)")
-    t.add_argument("--bidirectional", action="store_true", help="bidirectional LSTM encoder (attention only)")
+    t.add_argument("--bidirectional", action="store_true", help="bidirectional LSTM encoder, H/2 units per direction (attention only; "
+                        "on dates 99.9%% by epoch 3)")
     t.add_argument("--epochs", type=positive_int, default=None, help="epochs (default 25; date 10)")
     t.add_argument("--batch-size", type=positive_int, default=128, help="minibatch size (default 128)")
     t.add_argument("--hidden", type=positive_int, default=None, help="LSTM units (default 128; date 256)")
