@@ -38,45 +38,25 @@ def run_guarded(args) -> int:
     return int(status or 0)
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def _number_type(cast, accept, expected: str):
+    """An argparse type: ``cast(text)`` that must satisfy ``accept``, else 'expected <expected>'."""
+    def parse(text: str):
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    parse.__name__ = expected.replace(" ", "_")
+    return parse
 
 
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def probability(text: str) -> float:
-    """A number in [0, 1)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
-    return value
+positive_int = _number_type(int, lambda v: v >= 1, "a positive integer")
+non_negative_int = _number_type(int, lambda v: v >= 0, "a non-negative integer")
+positive_float = _number_type(float, lambda v: v > 0 and math.isfinite(v), "a positive number")
+probability = _number_type(float, lambda v: 0.0 <= v < 1.0, "a number in [0, 1)")
 
 
 def check_writable(path, what: str = "output") -> Path | None:
@@ -120,3 +100,17 @@ def add_seed(parser) -> None:
 def add_json(parser) -> None:
     parser.add_argument("--json", action="store_true",
                         help="end the output with one JSON line of the final figures")
+
+
+def answer_similar(wv, words, topn: int) -> tuple[dict, list]:
+    """Print each query word's nearest neighbours; unknown words are reported by name and skipped.
+    Returns ({word: [[neighbour, cosine], ...]}, [unknown words])."""
+    similar, unknown = {}, []
+    for word in words:
+        if word not in wv:
+            unknown.append(word)
+            print(f"[{word}] is not in the vocabulary")
+            continue
+        similar[word] = [[w, round(s, 4)] for w, s in wv.most_similar(word, topn=topn)]
+        print(f"[{word}] " + ", ".join(f"{w} {s:.3f}" for w, s in similar[word]))
+    return similar, unknown

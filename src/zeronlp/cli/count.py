@@ -1,7 +1,7 @@
 """``zeronlp count``: chapter 2, word vectors by counting (co-occurrence, PPMI, SVD) on PTB or a text file."""
 from __future__ import annotations
 
-from .common import CLIError, add_json, add_seed, check_writable, positive_int, print_json
+from .common import CLIError, add_json, answer_similar, add_seed, check_writable, positive_int, print_json
 
 EXIT_HELP = ("Exit status: 0 when at least one query word was answered (unknown words are reported by name), "
              "1 when every query word is unknown, 2 on an error.")
@@ -64,14 +64,7 @@ def run_similar(args) -> int:
     seconds["total"] = time.perf_counter() - start
     print("co-occurrence {co_matrix:.2f}s, PPMI {ppmi:.2f}s, SVD {svd:.2f}s, total {total:.2f}s".format(**seconds))
     wv = WordVectors(vectors, id_to_word)
-    similar, unknown = {}, []
-    for word in args.words:
-        if word not in wv:
-            unknown.append(word)
-            print(f"[{word}] is not in the vocabulary")
-            continue
-        similar[word] = [[w, round(s, 4)] for w, s in wv.most_similar(word, topn=args.topn)]
-        print(f"[{word}] " + ", ".join(f"{w} {s:.3f}" for w, s in similar[word]))
+    similar, unknown = answer_similar(wv, args.words, args.topn)
     if args.out:
         wv.save_word2vec(args.out)
         print(f"vectors saved to {args.out} (word2vec text format)")

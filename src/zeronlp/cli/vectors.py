@@ -1,7 +1,7 @@
 """``zeronlp vectors``: nearest words, analogies and benchmark evaluations on any word2vec-format file."""
 from __future__ import annotations
 
-from .common import CLIError, add_json, positive_int, print_json
+from .common import CLIError, add_json, answer_similar, positive_int, print_json
 
 EXIT_HELP = ("Exit status: 0 when at least one query was answered (unknown words are reported by name), "
              "1 when none was, 2 on an error.")
@@ -54,14 +54,7 @@ def _load(args):
 
 def run_similar(args) -> int:
     wv = _load(args)
-    similar, unknown = {}, []
-    for word in args.words:
-        if word not in wv:
-            unknown.append(word)
-            print(f"[{word}] is not in the vocabulary")
-            continue
-        similar[word] = [[w, round(s, 4)] for w, s in wv.most_similar(word, topn=args.topn)]
-        print(f"[{word}] " + ", ".join(f"{w} {s:.3f}" for w, s in similar[word]))
+    similar, unknown = answer_similar(wv, args.words, args.topn)
     if args.json:
         print_json({"similar": similar, "unknown": unknown})
     return 0 if similar else 1
