@@ -83,5 +83,9 @@ def test_lm_train_transformer_on_a_text_file(tmp_path, capsys):
     words = generate_words(model, info["vocab"], "the cat", 10, greedy=True)
     assert len(words) >= 10
     assert main(["lm", "eval", "--model", str(out), "--json"]) == 0
+    capsys.readouterr()
+    assert main(["lm", "generate", "--model", str(out), "--start", "the cat", "--length", "12", "--seed", "0",
+                 "--skip", "", "--json"]) == 0
+    assert len(_last_json(capsys.readouterr().out)["words"]) >= 12
     assert main(["lm", "train", "--model", "lstm", "--d-model", "16", "--max-words", "500"]) == 2
     assert "--d-model only apply to --model transformer" in capsys.readouterr().err
