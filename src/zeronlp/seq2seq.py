@@ -17,6 +17,7 @@ import numpy as np
 
 from . import backend
 from .data.sequence import START, CharVocab, SequenceData
+from .evaluate import sequence_accuracy
 from .io import ModelFileError
 from .optim import Adam
 from .training import Callback, Trainer
@@ -44,7 +45,7 @@ def accuracy(model, x, t, start_id: int, beam_width: int = 1, batch_size: int = 
     if len(x) == 0:
         raise ValueError("cannot measure accuracy on an empty data set")
     guess = predict_ids(model, x, start_id, t.shape[1] - 1, beam_width, batch_size)
-    acc = float((guess == backend.to_cpu(t)[:, 1:]).all(axis=1).mean())
+    acc = sequence_accuracy(guess, backend.to_cpu(t)[:, 1:])
     return (acc, guess) if return_ids else acc
 
 
