@@ -177,8 +177,6 @@ def _linear_schedule(trainer, cfg, train_size):
 def run_train(args) -> int:
     from .. import backend, seed
     from ..evaluate import perplexity
-    from ..models import build_lm
-    from ..optim import SGD
     from ..training import Callback, RnnlmTrainer
 
     out = check_writable(args.out, "model")
