@@ -183,15 +183,9 @@ class Momentum(Optimizer):
         p += v
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     """Nesterov's accelerated gradient in the form of Bengio et al. (2012), as PyTorch's
     ``SGD(nesterov=True)``: v <- m v - lr g;  p <- p + m v - lr g."""
-
-    state_names = ("v",)
-
-    def __init__(self, lr: float = 0.01, momentum: float = 0.9):
-        super().__init__(lr)
-        self.momentum = momentum
 
     def _step(self, p, g, s):
         v = s["v"]
