@@ -31,7 +31,6 @@ def test_whole_model_gradients(make):
     emb[...] = np.random.default_rng(0).standard_normal(emb.shape)  # the book's 0.01 scale makes tiny gradients
     xs, ts = _batch()
     to_float64(model)
-    model._forget_groups()  # to_float64 reads model.params first, caching the float32 grads of tied uses
 
     def before():
         backend.seed(5)  # the same dropout masks on every forward
