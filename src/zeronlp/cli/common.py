@@ -92,6 +92,14 @@ def _jsonable(value):
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+def add_family(sub, name: str, help: str, description: str):
+    """Register the family ``zeronlp NAME`` and return its (required) verb subparsers."""
+    family = sub.add_parser(name, help=help, description=description)
+    verbs = family.add_subparsers(dest="verb", metavar="VERB")
+    verbs.required = True
+    return verbs
+
+
 def add_seed(parser) -> None:
     parser.add_argument("--seed", type=non_negative_int, default=None,
                         help="seed every random generator for a reproducible run")

@@ -1,17 +1,15 @@
 """``zeronlp count``: chapter 2, word vectors by counting (co-occurrence, PPMI, SVD) on PTB or a text file."""
 from __future__ import annotations
 
-from .common import CLIError, add_json, answer_similar, add_seed, check_writable, positive_int, print_json
+from .common import add_family, CLIError, add_json, answer_similar, add_seed, check_writable, positive_int, print_json
 
 EXIT_HELP = ("Exit status: 0 when at least one query word was answered (unknown words are reported by name), "
              "1 when every query word is unknown, 2 on an error.")
 
 
 def register(sub) -> None:
-    p = sub.add_parser("count", help="count-based word vectors: co-occurrence, PPMI, SVD (chapter 2)",
+    verbs = add_family(sub, "count", help="count-based word vectors: co-occurrence, PPMI, SVD (chapter 2)",
                        description="Word vectors without training: co-occurrence counts, PPMI and SVD.")
-    verbs = p.add_subparsers(dest="verb", metavar="VERB")
-    verbs.required = True
     s = verbs.add_parser("similar", help="build PPMI+SVD vectors and print each query's nearest words",
                          description="Build PPMI + SVD word vectors on a corpus and print the nearest words "
                                      "of each query word with cosine similarities. " + EXIT_HELP)

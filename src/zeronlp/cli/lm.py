@@ -5,7 +5,8 @@ import argparse
 import sys
 import time
 
-from .common import (CLIError, add_json, add_seed, check_writable, non_negative_int, positive_float, positive_int,
+from .common import (CLIError, add_family,
+                     add_json, add_seed, check_writable, non_negative_int, positive_float, positive_int,
                      print_json, probability)
 
 PRESETS = {
@@ -34,10 +35,8 @@ TRAIN_KEYS = ("heads", "d_model", "d_ff",
 
 
 def register(sub) -> None:
-    p = sub.add_parser("lm", help="recurrent language models (chapters 5-6)",
+    verbs = add_family(sub, "lm", help="recurrent language models (chapters 5-6)",
                        description="Train and evaluate recurrent language models with truncated BPTT.")
-    verbs = p.add_subparsers(dest="verb", metavar="VERB")
-    verbs.required = True
 
     t = verbs.add_parser("train", help="train a language model (default: the book's Rnnlm on PTB)",
                          description="Train a language model; with no options the book's Rnnlm (LSTM 100/100, "

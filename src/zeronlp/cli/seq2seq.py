@@ -1,7 +1,8 @@
 """``zeronlp seq2seq train|eval|predict|attention``: chapters 7 and 8 on the addition and date tasks."""
 from __future__ import annotations
 
-from .common import (CLIError, add_json, add_seed, check_writable, non_negative_int, positive_float, positive_int,
+from .common import (CLIError, add_family,
+                     add_json, add_seed, check_writable, non_negative_int, positive_float, positive_int,
                      print_json, probability)
 
 # The book's settings per task: (model, wordvec, hidden, epochs).
@@ -67,11 +68,9 @@ def _model_options(args, kind) -> dict:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("seq2seq", help="sequence to sequence models: addition, dates, attention (chapters 7-8)",
+    verbs = add_family(sub, "seq2seq", help="sequence to sequence models: addition, dates, attention (chapters 7-8)",
                        description="Train and use seq2seq models on the addition and date-format tasks "
                                    "or on any file in the book's question_answer layout.")
-    verbs = p.add_subparsers(dest="verb", metavar="VERB")
-    verbs.required = True
 
     t = verbs.add_parser("train", help="train a model and report test accuracy per epoch")
     t.add_argument("--task", default="addition",

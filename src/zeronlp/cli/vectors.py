@@ -1,7 +1,7 @@
 """``zeronlp vectors``: nearest words, analogies and benchmark evaluations on any word2vec-format file."""
 from __future__ import annotations
 
-from .common import CLIError, add_json, answer_similar, positive_int, print_json
+from .common import add_family, CLIError, add_json, answer_similar, positive_int, print_json
 
 EXIT_HELP = ("Exit status: 0 when at least one query was answered (unknown words are reported by name), "
              "1 when none was, 2 on an error.")
@@ -15,10 +15,8 @@ def _common(p) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("vectors", help="query and evaluate word vectors in word2vec format",
+    verbs = add_family(sub, "vectors", help="query and evaluate word vectors in word2vec format",
                        description="Nearest words, analogies and evaluations on a word2vec-format file.")
-    verbs = p.add_subparsers(dest="verb", metavar="VERB")
-    verbs.required = True
     s = verbs.add_parser("similar", help="nearest words of each query word by cosine",
                          description="Print the nearest words of each query word. " + EXIT_HELP)
     s.add_argument("words", nargs="+", metavar="WORD")

@@ -1,7 +1,7 @@
 """``zeronlp word2vec train``: chapters 3-4, CBOW or skip-gram word vectors saved in word2vec format."""
 from __future__ import annotations
 
-from .common import (CLIError, add_json, add_seed, check_writable, non_negative_int, positive_float,
+from .common import (add_family, CLIError, add_json, add_seed, check_writable, non_negative_int, positive_float,
                      positive_int, print_json, probability)
 
 QUERIES = ("you", "year", "car", "toyota")
@@ -9,10 +9,8 @@ ANALOGIES = (("king", "man", "queen"), ("take", "took", "go"), ("car", "cars", "
 
 
 def register(sub) -> None:
-    p = sub.add_parser("word2vec", help="train CBOW / skip-gram word vectors (chapters 3-4)",
+    verbs = add_family(sub, "word2vec", help="train CBOW / skip-gram word vectors (chapters 3-4)",
                        description="Train word2vec on PTB or a text file and save word2vec-format vectors.")
-    verbs = p.add_subparsers(dest="verb", metavar="VERB")
-    verbs.required = True
     t = verbs.add_parser("train", help="train word vectors",
                          description="Train CBOW or skip-gram. --preset fast (default): large batches, "
                                      "linearly decayed SGD, subsampling, shrunk windows. --preset book: "
