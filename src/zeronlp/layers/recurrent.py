@@ -14,6 +14,7 @@ import numpy as np
 from ..backend import FLOAT, get_array_module, rng
 from .base import Layer
 from .cells import GRU, LSTM, RNN, _activate_lstm_, _lstm_scales, _sigmoid_
+from .pooling import as_mask, gather_time, reverse_index
 
 __all__ = ["RNN", "LSTM", "GRU", "TimeRNN", "TimeLSTM", "TimeGRU", "Bidirectional", "TimeStack",
            "recurrent_params", "make_recurrent"]
@@ -38,6 +39,7 @@ class _TimeRecurrent:
         self.h = None
         self.dh = None
         self._xs = None
+        self._mask = None
 
     @property
     def hidden_size(self) -> int:
@@ -59,8 +61,11 @@ class _TimeRecurrent:
                              f"batch needs ({N}, {H}); call reset_state() when the batch size changes")
         return state
 
-    def forward(self, xs):
-        """xs (N, T, D) -> hs (N, T, H)."""
+    def forward(self, xs, mask=None):
+        """xs (N, T, D), optional mask (N, T) bool or lengths (N,) -> hs (N, T, H), zero at masked positions.
+
+        Padding must come after the real tokens (left-aligned), so the states at real positions never
+        see it; the carried ``h`` is still the state after the last column (use ``stateful=False``)."""
         Wx, b = self.params[0], self.params[2]
         if getattr(xs, "ndim", 0) != 3 or xs.shape[2] != Wx.shape[0]:
             raise ValueError(f"{type(self).__name__} expects inputs of shape (N, T, {Wx.shape[0]}), "
@@ -72,7 +77,12 @@ class _TimeRecurrent:
         A += b[:A.shape[2]]
         hs = self._recur(A, xp)  # (T+1, N, H), hs[0] = initial state
         self._xs = xs_tm
-        return xp.ascontiguousarray(hs[1:].transpose(1, 0, 2))
+        out = xp.ascontiguousarray(hs[1:].transpose(1, 0, 2))
+        self._mask = None
+        if mask is not None:
+            self._mask = as_mask(mask, N, T, xp)[:, :, None].astype(out.dtype)  # (N, T, 1)
+            out *= self._mask
+        return out
 
     def backward(self, dhs):
         """dhs (N, T, H) -> dxs (N, T, D); sets ``dh`` (gradient of the initial state)."""
@@ -81,6 +91,8 @@ class _TimeRecurrent:
         xs_tm = self._xs
         T, N, D = xs_tm.shape
         xp = get_array_module(dhs, Wx)
+        if self._mask is not None:
+            dhs = dhs * self._mask
         dA = self._recur_back(dhs.transpose(1, 0, 2), xp).reshape(T * N, -1)  # (T*N, G*H)
         self.grads[0][...] = xs_tm.reshape(T * N, D).T @ dA
         self.grads[2][...] = dA.sum(axis=0)
@@ -293,7 +305,11 @@ class TimeGRU(_TimeRecurrent, Layer):
 # ---------------------------------------------------------------------------------------------- wrappers
 class Bidirectional(Layer):
     """Bidirectional RNN (Schuster & Paliwal, 1997): one Time layer reads left to right, another right
-    to left; outputs concatenated: xs (N, T, D) -> (N, T, Hf + Hb)."""
+    to left; outputs concatenated: xs (N, T, D) -> (N, T, Hf + Hb).
+
+    With a left-aligned ``mask`` the backward layer reads each sequence reversed *within its length*
+    (it starts at the last real token, never at padding), so its state at position 0 is its final
+    state; outputs at padded positions are zero and padding gets no gradient."""
 
     def __init__(self, forward_layer, backward_layer):
         super().__init__()
@@ -301,12 +317,20 @@ class Bidirectional(Layer):
         self.params = forward_layer.params + backward_layer.params
         self.grads = forward_layer.grads + backward_layer.grads
         self._split = None
+        self._rev = None
 
-    def forward(self, xs):
-        """xs (N, T, D) -> (N, T, Hf + Hb)."""
+    def forward(self, xs, mask=None):
+        """xs (N, T, D), optional mask (N, T) bool or lengths (N,) -> (N, T, Hf + Hb)."""
         xp = get_array_module(xs)
-        hf = self.forward_layer.forward(xs)
-        hb = self.backward_layer.forward(xs[:, ::-1])[:, ::-1]
+        if mask is None:
+            self._rev = None
+            hf = self.forward_layer.forward(xs)
+            hb = self.backward_layer.forward(xs[:, ::-1])[:, ::-1]
+        else:
+            mask = as_mask(mask, xs.shape[0], xs.shape[1], xp)
+            self._rev = reverse_index(mask)  # (N, T); reversing within length keeps the real positions in front
+            hf = self.forward_layer.forward(xs, mask)
+            hb = gather_time(self.backward_layer.forward(gather_time(xs, self._rev), mask), self._rev)
         self._split = hf.shape[2]
         return xp.concatenate([hf, hb], axis=2)
 
@@ -316,8 +340,10 @@ class Bidirectional(Layer):
         xp = get_array_module(dhs)
         k = self._split
         dxs = self.forward_layer.backward(xp.ascontiguousarray(dhs[:, :, :k]))
-        dxs = dxs + self.backward_layer.backward(xp.ascontiguousarray(dhs[:, ::-1, k:]))[:, ::-1]
-        return dxs
+        if self._rev is None:
+            return dxs + self.backward_layer.backward(xp.ascontiguousarray(dhs[:, ::-1, k:]))[:, ::-1]
+        rev = self._rev  # its own inverse: the gradient of a gather by rev is a gather by rev
+        return dxs + gather_time(self.backward_layer.backward(gather_time(dhs[:, :, k:], rev)), rev)
 
     def reset_state(self) -> None:
         self.forward_layer.reset_state()
@@ -339,10 +365,10 @@ class TimeStack(Layer):
         self.params = [p for layer in self.layers for p in layer.params]
         self.grads = [g for layer in self.layers for g in layer.grads]
 
-    def forward(self, xs):
-        """xs (N, T, D) -> (N, T, H)."""
+    def forward(self, xs, mask=None):
+        """xs (N, T, D), optional mask (N, T) (passed to every layer) -> (N, T, H)."""
         for layer in self.layers:
-            xs = layer.forward(xs)
+            xs = layer.forward(xs) if mask is None else layer.forward(xs, mask)
         return xs
 
     def backward(self, dhs):
