@@ -23,6 +23,7 @@ import numpy as np
 from .. import backend
 from ..io import ModelFileError, read_npz, write_npz
 from ..layers.base import Layer
+from ..memory import check_fits, estimate_model_bytes, limit_allocations
 from ..optim import RowSparseGrad, add_grad
 
 _REGISTRY: dict[str, type] = {}
@@ -202,6 +203,57 @@ def _tied_buffer(param, uses):
     return backend.get_array_module(param).zeros_like(param)
 
 
+_SMALL_SIZE = 2 ** 16
+_BUILD_SLACK = 512 * 2**20  # interpreter, temporaries and allocator overhead while a model is built
+
+
+def _check_stored_params(path, arrays: dict, header: dict) -> dict:
+    """The ``param_i`` arrays, checked against the header before anything is built: contiguous
+    names, the count and shapes of ``param_shapes``, float dtypes, finite values. name -> array."""
+    names = [n for n in arrays if n.startswith("param_")]
+    try:
+        order = sorted(int(n[6:]) for n in names)
+    except ValueError:
+        raise ModelFileError(path, "has a parameter array with a malformed name") from None
+    if order != list(range(len(order))):
+        raise ModelFileError(path, f"has parameter arrays with missing or repeated indices: {order[:10]}")
+    stored = {f"param_{i}": arrays[f"param_{i}"] for i in order}
+    shapes = header.get("param_shapes")
+    if shapes is not None:
+        if not isinstance(shapes, list) or not all(
+                isinstance(s, list) and all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in s)
+                for s in shapes):
+            raise ModelFileError(path, "has malformed param_shapes in its header")
+        if len(shapes) != len(stored):
+            raise ModelFileError(path, f"its header lists {len(shapes)} parameters but it stores {len(stored)}")
+        for (n, a), shape in zip(stored.items(), shapes):
+            if tuple(a.shape) != tuple(shape):
+                raise ModelFileError(path, f"parameter {n} has shape {a.shape}, its header says {tuple(shape)}")
+    for n, a in stored.items():
+        if a.dtype.kind != "f":
+            raise ModelFileError(path, f"parameter {n} has dtype {a.dtype}, not a float")
+        if not np.isfinite(a).all():
+            what = "NaN" if np.isnan(a).any() else "Inf"
+            raise ModelFileError(path, f"parameter {n} {tuple(a.shape)} holds {what}: "
+                                       "the model is broken (did its training diverge?)")
+    return stored
+
+
+def _check_config_sizes(path, name, config: dict, stored: dict) -> None:
+    """Every integer constructor argument (a size, a count of layers, heads, positions...) of a genuine
+    model is at most its number of stored parameter values (or a modest 65,536 for tiny models): a larger
+    one is a hostile or corrupt header. Combinations of plausible sizes are caught while building."""
+    total = sum(int(a.size) for a in stored.values())
+    limit = max(total, _SMALL_SIZE)
+    for key, value in config.items():
+        if isinstance(value, float) and not np.isfinite(value):
+            raise ModelFileError(path, f"its header gives {name} {key}={value!r}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > limit \
+                and float(value).is_integer():
+            raise ModelFileError(path, f"its header gives {name} {key}={value!r}, but the file stores only "
+                                       f"{total:,} parameter values: not a genuine {name} file")
+
+
 def load(path, expect: type | None = None, with_info: bool = False):
     """Rebuild a model saved with ``Model.save``. ``expect`` checks its class.
 
@@ -221,8 +273,17 @@ def load(path, expect: type | None = None, with_info: bool = False):
     config = header.get("config")
     if not isinstance(config, dict):
         raise ModelFileError(path, "has no constructor arguments in its header")
+    stored = _check_stored_params(path, arrays, header)
+    _check_config_sizes(path, name, config, stored)
+    need = estimate_model_bytes([a.shape for a in stored.values()])  # parameters and gradients, float32
+    check_fits(need, f"{path}: the {name} it holds")
     try:
-        model = cls(**config)
+        # the header is untrusted: building may map at most a few times what its arrays need
+        with limit_allocations(4 * need + _BUILD_SLACK):
+            model = cls(**config)
+    except MemoryError:
+        raise ModelFileError(path, f"its header asks for a {name} far larger than the "
+                                   f"{sum(a.size for a in stored.values()):,} parameters it stores") from None
     except (TypeError, ValueError) as e:
         raise ModelFileError(path, f"cannot rebuild {name} from its stored arguments ({e})") from None
     model.load_params(arrays, path)
