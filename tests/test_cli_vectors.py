@@ -73,3 +73,31 @@ def test_reads_gensim_files(vectors, tmp_path, capsys):
     kv.save_word2vec_format(str(path), binary=True)
     assert main(["vectors", "similar", "queen", "--vectors", str(path), "--binary", "--json"]) == 0
     assert _json(capsys)["similar"]["queen"][0][0] == kv.most_similar("queen", topn=1)[0][0]
+
+
+# ------------------------------------------------------------------------ hardening (issue 15)
+def _error(argv, capsys):
+    rc = main(argv)
+    err = capsys.readouterr().err
+    assert rc == 2 and len(err.strip().splitlines()) == 1, err
+    return err
+
+
+def test_format_mismatch_directory_and_nan(vectors, tmp_path, capsys):
+    text, binary = vectors
+    assert "drop --binary" in _error(["vectors", "similar", "man", "--vectors", str(text), "--binary"], capsys)
+    assert "add --binary" in _error(["vectors", "similar", "man", "--vectors", str(binary)], capsys)
+    assert "is a directory" in _error(["vectors", "similar", "man", "--vectors", str(tmp_path)], capsys)
+    nan = tmp_path / "nan.txt"
+    nan.write_text("2 2\nthe nan 1\ncat 1 2\n")
+    assert "word 'the' holds NaN" in _error(["vectors", "similar", "the", "--vectors", str(nan)], capsys)
+
+
+def test_evaluate_names_a_directory_and_a_malformed_analogies_file(vectors, tmp_path, capsys):
+    text, _ = vectors
+    err = _error(["vectors", "evaluate", "--vectors", str(text), "--analogies", str(tmp_path)], capsys)
+    assert "is a directory" in err
+    bad = tmp_path / "q.txt"
+    bad.write_text(": family\nman woman king\n")
+    err = _error(["vectors", "evaluate", "--vectors", str(text), "--analogies", str(bad)], capsys)
+    assert "q.txt: no usable analogy question" in err

@@ -117,7 +117,7 @@ def describe_file(path) -> str | None:
     """What a file that is neither ``.npz`` nor ``.npy`` holds, as a phrase for an error message
     ("is a word2vec text vectors file: ..."); None for a zip or ``.npy`` file (np.load decides)."""
     with open(path, "rb") as f:
-        head = f.read(4096)
+        head = f.read(1 << 16)
     if head.startswith(_ZIP_MAGIC) or head.startswith(_NPY_MAGIC) or head.startswith(b"PK\x05\x06"):
         return None
     if not head:
@@ -156,8 +156,9 @@ def word2vec_kind(head: bytes) -> str | None:
     except (UnicodeDecodeError, ValueError):
         pass
     space = record.find(b" ")
-    if 0 < space and (len(record) - space - 1 >= 4 * D or len(head) < 4096):
-        return "binary"
+    vector = record[space + 1:space + 1 + 4 * D] if space > 0 else b""
+    if len(vector) == 4 * D and any(byte < 0x20 or byte >= 0x7f for byte in vector):
+        return "binary"  # raw float32 bytes, not a line of printable numbers
     return None
 
 

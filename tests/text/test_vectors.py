@@ -217,3 +217,49 @@ def test_evaluations_match_gensim_on_its_test_files():
     assert res["spearman"] == pytest.approx(spearman[0], abs=1e-9)
     assert res["pearson"] == pytest.approx(pearson[0], abs=1e-6)
     assert 100 * res["oov_ratio"] == pytest.approx(oov_percent)
+
+
+# ------------------------------------------------------------------------ hardening (issue 15)
+def test_non_finite_vectors_are_rejected_naming_the_word(tmp_path):
+    vecs = np.ones((3, 2), dtype=np.float32)
+    vecs[1, 0] = np.nan
+    with pytest.raises(ValueError, match="the vector of word 'b' holds NaN"):
+        WordVectors(vecs, ["a", "b", "c"])
+    path = tmp_path / "nan.txt"
+    path.write_text("3 2\na 1 1\nb nan 1\nc 1 inf\n")
+    with pytest.raises(ValueError, match=r"nan.txt: the vector of word 'b' holds NaN \(2 non-finite"):
+        WordVectors.load_word2vec(path)
+    path.write_bytes(b"1 2\nthe " + np.array([np.inf, 0], "<f4").tobytes() + b"\n")
+    with pytest.raises(ValueError, match="word 'the' holds Inf"):
+        WordVectors.load_word2vec(path, binary=True)
+
+
+def test_text_and_binary_mismatch_is_named(tmp_path):
+    wv = WordVectors(np.random.default_rng(0).normal(size=(4, 5)).astype(np.float32) * 1e-6,
+                     ["-06", "a", "b", "c"])
+    text, binary = tmp_path / "v.txt", tmp_path / "v.bin"
+    wv.save_word2vec(text)
+    wv.save_word2vec(binary, binary=True)
+    with pytest.raises(ValueError, match="v.txt: this is a word2vec text file, but it is being read as binary: "
+                                         "drop --binary"):
+        WordVectors.load_word2vec(text, binary=True)
+    with pytest.raises(ValueError, match="v.bin: this is a word2vec binary file, but it is being read as text: "
+                                         "add --binary"):
+        WordVectors.load_word2vec(binary)
+
+
+def test_directory_and_npz_are_named(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a directory, not a word vectors file"):
+        WordVectors.load_word2vec(tmp_path)
+    np.savez(tmp_path / "m.npz", a=np.ones(2))
+    with pytest.raises(ValueError, match=r"m.npz: is a .npz archive"):
+        WordVectors.load_word2vec(tmp_path / "m.npz")
+    with pytest.raises(IsADirectoryError, match="is a directory, not an analogies file"):
+        _toy().evaluate_analogies(tmp_path)
+
+
+def test_analogies_file_without_usable_questions_is_an_error(tmp_path):
+    path = tmp_path / "q.txt"
+    path.write_text(": capital\nathens greece paris\nthis line has five words\n")
+    with pytest.raises(ValueError, match=r"q.txt: no usable analogy question .*2 malformed lines"):
+        _toy().evaluate_analogies(path)

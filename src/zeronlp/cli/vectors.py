@@ -85,6 +85,8 @@ def run_evaluate(args) -> int:
         if path is not None:
             from pathlib import Path
 
+            if Path(path).is_dir():
+                raise CLIError(f"{path}: is a directory, not a file")
             if not Path(path).is_file():
                 raise CLIError(f"{path}: no such file")
     wv = _load(args)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..backend import to_cpu
-from ..io import atomic_write
+from ..io import atomic_write, word2vec_kind
 
 _SPACE = re.compile(r"\s")
 _BATCH = 1024  # analogy questions scored per matrix product
@@ -43,6 +43,12 @@ class WordVectors:
         bad = next((w for w in words if not w or _SPACE.search(w)), None)
         if bad is not None:
             raise ValueError(f"word {bad!r} is empty or contains whitespace (not storable in word2vec files)")
+        finite = np.isfinite(vectors).all(axis=1)
+        if not finite.all():
+            i = int(np.argmin(finite))
+            what = "NaN" if np.isnan(vectors[i]).any() else "Inf"
+            raise ValueError(f"the vector of word {words[i]!r} holds {what} "
+                             f"({int((~finite).sum())} non-finite vectors in all)")
         self.vectors = vectors
         self.words = words
         self.word_to_id = index
@@ -132,7 +138,7 @@ class WordVectors:
         """
         lookup, n = self._lookup(restrict_vocab, case_insensitive)
         sections, questions, invalid = [], [], 0
-        for number, line in enumerate(_read_lines(path), 1):
+        for number, line in enumerate(_read_lines(path, "an analogies"), 1):
             if line.startswith(":"):
                 sections.append({"section": line[1:].strip(), "correct": 0, "total": 0, "skipped": 0})
                 continue
@@ -153,6 +159,9 @@ class WordVectors:
                 questions.append((len(sections) - 1, *ids))
         if not sections:
             raise ValueError(f"{path}: no ': section' header; not a questions-words file")
+        if not questions and not any(sec["skipped"] for sec in sections):
+            raise ValueError(f"{path}: no usable analogy question (expected lines of four words 'a b c d' "
+                             f"under ': section' headers; {invalid} malformed lines)")
         q = np.array(questions, dtype=np.int64).reshape(-1, 5)
         u = self.unit_vectors[:n]
         hits = np.zeros(len(q), dtype=bool)
@@ -187,7 +196,7 @@ class WordVectors:
 
         lookup, n = self._lookup(restrict_vocab, case_insensitive)
         gold, left, right, oov, invalid = [], [], [], 0, 0
-        for line in _read_lines(path):
+        for line in _read_lines(path, "a word pairs"):
             if not line.strip() or line.startswith("#"):
                 continue
             parts = line.split(delimiter)
@@ -239,20 +248,28 @@ class WordVectors:
     @classmethod
     def load_word2vec(cls, path, binary: bool = False) -> "WordVectors":
         """Read a word2vec text or binary file (ours, gensim's, the C tool's) -> WordVectors (float32)."""
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such file")
+        path = _existing_file(path, "a word vectors")
         data = path.read_bytes()
         end = data.find(b"\n")
         try:
             V, D = (int(x) for x in data[:end if end >= 0 else len(data)].split())
             assert V >= 0 and D > 0
         except (ValueError, AssertionError):
+            if data.startswith(b"PK\x03\x04"):
+                raise ValueError(f"{path}: is a .npz archive (a zeronlp model?), not a word2vec vectors file") from None
             raise ValueError(f"{path}: the first line must be 'V D' (number of words and dimensions); "
                              f"not a word2vec{' binary' if binary else ' text'} file") from None
+        kind = word2vec_kind(data[:end + 1 + 256 + 64 * D])  # the header and (more than) the first record
+        if kind is not None and kind != ("binary" if binary else "text"):
+            fix = "drop --binary (binary=False)" if binary else "add --binary (binary=True)"
+            raise ValueError(f"{path}: this is a word2vec {kind} file, but it is being read as "
+                             f"{'binary' if binary else 'text'}: {fix}")
         reader = _read_binary if binary else _read_text
         words, vectors = reader(path, data, end + 1, V, D)
-        return cls(vectors, words)
+        try:
+            return cls(vectors, words)
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}") from None
 
 
 def _read_text(path, data, pos, V, D):
@@ -295,10 +312,18 @@ def _read_binary(path, data, pos, V, D):
     return words, vectors
 
 
-def _read_lines(path) -> list[str]:
+def _existing_file(path, what: str) -> Path:
+    """``path`` as a Path; IsADirectoryError or FileNotFoundError naming it otherwise."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path}: is a directory, not {what} file")
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
+    return path
+
+
+def _read_lines(path, what: str = "a text") -> list[str]:
+    path = _existing_file(path, what)
     try:
         return path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError:
