@@ -78,3 +78,11 @@ def test_example_ch02_runs_quick(capsys):
     out = capsys.readouterr().out
     assert "cos(you, i) = 0.7071" in out and "PTB: 20,000 tokens" in out
     assert set(results) == {"you", "year"} and all(len(v) == 5 for v in results.values())
+
+
+def test_absurd_window_is_refused_with_the_estimate(capsys):
+    """PTB with --window 100000 would count ~1.9e11 pairs (NumPy: 'Unable to allocate 1.28 TiB')."""
+    assert main(["count", "similar", "you", "--window", "100000"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "--window 100000 on 929,589 tokens (10,000 words, SVD auto) needs about 5.8 TiB, only" in err

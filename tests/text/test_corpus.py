@@ -138,8 +138,10 @@ def test_load_corpus_ptb():
 
 
 def test_file_errors(tmp_path):
-    with pytest.raises(FileNotFoundError, match="unknown corpus 'nope.txt'"):
+    with pytest.raises(FileNotFoundError, match=r"'nope.txt': no such file, and not a built-in corpus .*'ptb'"):
         load_corpus("nope.txt")
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        load_corpus(tmp_path)
     with pytest.raises(ValueError, match="is empty"):
         load_corpus(_write(tmp_path / "empty.txt", ""))
     with pytest.raises(ValueError, match="no tokens"):

@@ -38,7 +38,8 @@ def run_similar(args) -> int:
 
     from .. import seed
     from ..text.corpus import load_corpus
-    from ..text.count import count_vectors
+    from ..memory import check_fits
+    from ..text.count import count_memory_bytes, count_vectors
     from ..text.vectors import WordVectors
 
     check_writable(args.out, "vectors")
@@ -57,6 +58,8 @@ def run_similar(args) -> int:
     if args.dim > V:
         raise CLIError(f"--dim {args.dim} is larger than the vocabulary ({V} words)")
     print(f"corpus {args.corpus}: {len(corpus):,} tokens, {V:,} words ({seconds['load']:.2f}s)", flush=True)
+    check_fits(count_memory_bytes(len(corpus), V, args.window, args.dim, args.method),
+               f"--window {args.window} on {len(corpus):,} tokens ({V:,} words, SVD {args.method})")
     vectors = count_vectors(corpus, V, window_size=args.window, wordvec_size=args.dim, method=args.method,
                             timings=seconds)
     seconds["total"] = time.perf_counter() - start

@@ -266,6 +266,9 @@ def read_text_corpus(path, *, valid=None, test=None, valid_fraction: float = 0.0
     return TextCorpus(vocab.encode(train_tokens), parts["valid"], parts["test"], vocab)
 
 
+BUILTIN_CORPORA = ("ptb",)  # names load_corpus knows without a file
+
+
 def load_corpus(name_or_path, split: str = "train", **options):
     """``'ptb'`` or a text-file path -> the book's triple (corpus (T,) int32, word_to_id, id_to_word) of ``split``.
 
@@ -289,8 +292,12 @@ def load_corpus(name_or_path, split: str = "train", **options):
 
         return ptb.load_data(split)
     path = Path(name_or_path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path}: is a directory, not a corpus text file")
     if not path.exists():
-        raise FileNotFoundError(f"unknown corpus {str(name_or_path)!r}: give 'ptb' or the path of a UTF-8 text file")
+        names = ", ".join(repr(n) for n in BUILTIN_CORPORA)
+        raise FileNotFoundError(f"{str(name_or_path)!r}: no such file, and not a built-in corpus "
+                                f"(unknown corpus; built-in: {names}; or give the path of a UTF-8 text file)")
     corpus = _read_cached(_file_key(path), *(_file_key(Path(options[k])) if options.get(k) else None
                                              for k in ("valid", "test")),
                           tuple(sorted((k, v) for k, v in options.items() if k not in ("valid", "test"))))
@@ -314,5 +321,5 @@ def _read_cached(key, valid_key, test_key, options) -> TextCorpus:
                             **dict(options))
 
 
-__all__ = ["preprocess", "Vocab", "tokenize", "TextCorpus", "load_corpus", "read_text_corpus", "read_lines",
+__all__ = ["BUILTIN_CORPORA", "preprocess", "Vocab", "tokenize", "TextCorpus", "load_corpus", "read_text_corpus", "read_lines",
            "UNK", "EOS"]

@@ -215,6 +215,31 @@ def _small_svd(B):
     return Ub, S, (Ub.T @ B) / S[:, None]
 
 
+def co_occurrence_pairs(n_tokens: int, window_size: int) -> int:
+    """Number of (word, context) pairs counted: 2 * sum over distances d <= window of (T - d)."""
+    w = min(int(window_size), max(int(n_tokens) - 1, 0))
+    return 2 * (w * int(n_tokens) - w * (w + 1) // 2)
+
+
+def count_memory_bytes(n_tokens: int, vocab_size: int, window_size: int = 2, wordvec_size: int = 100,
+                       method: str = "auto") -> int:
+    """Estimated peak bytes of ``count_vectors`` on a corpus of ``n_tokens`` (check it before counting).
+
+    Dense ('full'): the (V, V) counts, PPMI and LAPACK's SVD with its workspace (about 80 V^2 bytes
+    in all) or the pair lists (16 bytes a pair) with the counts. Sparse ('randomized'): about 36 bytes
+    a pair while the pairs are collected and summed, then ~48 bytes per distinct pair for PPMI, and
+    the thin (V, D + 10) blocks of the randomised SVD. tests/test_memory.py holds it within a factor
+    2 of the measured peak RSS.
+    """
+    P = co_occurrence_pairs(n_tokens, window_size)
+    V = int(vocab_size)
+    nnz = min(P, V * V)
+    full = method == "full" or (method == "auto" and V < 2000)
+    if full:
+        return max(4 * V * V + 16 * P, 8 * V * V + 40 * nnz, 80 * V * V)
+    return max(36 * P, 48 * nnz) + 8 * 8 * V * (int(wordvec_size) + 10)
+
+
 def count_vectors(corpus, vocab_size: int, window_size: int = 2, wordvec_size: int = 100,
                   method: str = "auto", rng=None, timings: dict | None = None) -> np.ndarray:
     """Corpus (T,) -> word vectors (V, D): co-occurrence, PPMI, then the first D left singular vectors (the book's U[:, :D]).
@@ -229,6 +254,11 @@ def count_vectors(corpus, vocab_size: int, window_size: int = 2, wordvec_size: i
         raise ValueError(f"method must be 'auto', 'full' or 'randomized', got {method!r}")
     if not isinstance(wordvec_size, (int, np.integer)) or not 1 <= wordvec_size <= vocab_size:
         raise ValueError(f"wordvec_size must be an integer in [1, vocab_size={vocab_size}], got {wordvec_size!r}")
+    from ..memory import check_fits
+
+    corpus = _check_corpus(corpus, vocab_size, window_size)
+    check_fits(count_memory_bytes(len(corpus), vocab_size, window_size, wordvec_size, method),
+               f"counting co-occurrences (window {window_size}, {vocab_size:,} words, {len(corpus):,} tokens)")
     timings = {} if timings is None else timings
     full = method == "full" or (method == "auto" and vocab_size < 2000)
     start = time.perf_counter()
@@ -243,4 +273,4 @@ def count_vectors(corpus, vocab_size: int, window_size: int = 2, wordvec_size: i
     return np.ascontiguousarray(U, dtype=np.float32)
 
 
-__all__ = ["create_co_matrix", "cos_similarity", "most_similar", "ppmi", "svd", "randomized_svd", "count_vectors"]
+__all__ = ["co_occurrence_pairs", "count_memory_bytes", "create_co_matrix", "cos_similarity", "most_similar", "ppmi", "svd", "randomized_svd", "count_vectors"]
