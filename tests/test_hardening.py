@@ -105,3 +105,24 @@ def test_genuine_files_still_load(saved, tmp_path):
     model, info = zeronlp.load(path, with_info=True)
     assert info["vocab"] == list("abcdefg") and model.num_params() == Rnnlm(7, 3, 5).num_params()
     assert json.loads(json.dumps(model.config)) == model.config
+
+
+# ------------------------------------------------------------------------ the Python API
+def test_two_layer_net_predict_accepts_array_likes():
+    model = TwoLayerNet(2, 4, 3)
+    np.testing.assert_allclose(model.predict([[0.1, 0.2]]), model.predict(np.array([[0.1, 0.2]], np.float32)))
+    assert model.predict([[1, 2]]).dtype == np.float32
+    with pytest.raises(TypeError, match="TwoLayerNet expects an array \\(or nested lists\\) of numbers"):
+        model.predict([[1.0], [1.0, 2.0]])
+    with pytest.raises(TypeError, match="expects numbers"):
+        model.predict([["a", "b"]])
+    with pytest.raises(ValueError, match=r"shape \(N, 2\)"):
+        model.predict([0.1, 0.2])
+
+
+def test_simple_cbow_shape_error_names_the_layer():
+    from zeronlp.models.word2vec import SimpleCBOW
+
+    model = SimpleCBOW(7, 5)
+    with pytest.raises(ValueError, match=r"MatMul with W \(7, 5\) expects x of shape \(N, 7\), got \(3, 6\)"):
+        model.forward(np.zeros((3, 2, 6)), np.zeros(3, dtype=int))

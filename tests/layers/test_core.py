@@ -103,3 +103,17 @@ def test_layers_keep_float32(xp):
     layer = Affine(W, xp.zeros(3, dtype=np.float32))
     y = layer.forward(xp.ones((2, 4), dtype=np.float32))
     assert y.dtype == np.float32 and layer.backward(xp.ones_like(y)).dtype == np.float32
+
+
+def test_affine_and_matmul_check_shapes_at_construction_and_forward():
+    with pytest.raises(ValueError, match=r"Affine: b must have shape \(3,\) to match W \(2, 3\), got \(4,\)"):
+        Affine(np.zeros((2, 3)), np.zeros(4))
+    with pytest.raises(ValueError, match="Affine: W must be a 2-D array"):
+        Affine(np.zeros(3), np.zeros(3))
+    with pytest.raises(ValueError, match="MatMul: W must be a 2-D array"):
+        MatMul(np.zeros((2, 3, 4)))
+    affine = Affine(np.zeros((2, 3)), np.zeros(3))
+    with pytest.raises(ValueError, match=r"^Affine with W \(2, 3\) expects x of shape \(N, 2\), got \(4, 5\)$"):
+        affine.forward(np.zeros((4, 5)))
+    with pytest.raises(ValueError, match=r"MatMul with W \(2, 3\) expects x of shape \(N, 2\), got \(2,\)"):
+        MatMul(np.zeros((2, 3))).forward(np.zeros(2))

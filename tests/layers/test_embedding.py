@@ -179,7 +179,21 @@ def test_model_sums_tied_row_sparse_grads(sparse, mixed):
 def test_bad_inputs():
     with pytest.raises(ValueError, match="mode"):
         EmbeddingBag(np.zeros((V, D)), mode="max")
-    with pytest.raises(ValueError, match="only 7 rows"):
+    with pytest.raises(ValueError, match=r"EmbeddingBag: word id 7 is outside the vocabulary of 7 words"):
         EmbeddingBag(np.zeros((V, D))).forward(np.array([[1, 7]]))
     with pytest.raises(RuntimeError, match="before forward"):
         Embedding(np.zeros((V, D))).backward(np.zeros((1, D)))
+
+
+def test_embedding_rejects_negative_and_out_of_range_ids():
+    """W[-1] would silently read the last row; W[V] a raw IndexError."""
+    emb = Embedding(np.arange(V * D, dtype=np.float64).reshape(V, D))
+    with pytest.raises(ValueError, match=r"Embedding: word id -1 is outside the vocabulary of 7 words"):
+        emb.forward([-1])
+    with pytest.raises(ValueError, match=r"word id 7 is outside .* \[0, 7\)"):
+        emb.forward(np.array([[0, 7]]))
+    with pytest.raises(TypeError, match="integer word ids, got dtype float64"):
+        emb.forward(np.array([0.0, 1.0]))
+    np.testing.assert_array_equal(emb.forward([6, 0]), emb.params[0][[6, 0]])  # lists accepted
+    with pytest.raises(ValueError, match="word id 9"):
+        EmbeddingDot(np.zeros((V, D))).forward(np.zeros((2, D)), np.array([1, 9]))

@@ -6,11 +6,28 @@ from ..functions import sigmoid, softmax
 from .base import Layer
 
 
+def _check_weight(layer: str, W, b=None) -> None:
+    """At construction: W must be (D, H) and b, if given, (H,)."""
+    if getattr(W, "ndim", None) != 2:
+        raise ValueError(f"{layer}: W must be a 2-D array (D, H), got shape {getattr(W, 'shape', type(W).__name__)}")
+    if b is not None and (getattr(b, "ndim", None) != 1 or b.shape[0] != W.shape[1]):
+        raise ValueError(f"{layer}: b must have shape ({W.shape[1]},) to match W {tuple(W.shape)}, "
+                         f"got {getattr(b, 'shape', type(b).__name__)}")
+
+
+def _check_input(layer: str, x, W) -> None:
+    """At forward: x must be (N, D) for W (D, H); one shape comparison, no per-element cost."""
+    if getattr(x, "ndim", None) != 2 or x.shape[1] != W.shape[0]:
+        raise ValueError(f"{layer} with W {tuple(W.shape)} expects x of shape (N, {W.shape[0]}), "
+                         f"got {getattr(x, 'shape', type(x).__name__)}")
+
+
 class MatMul(Layer):
     """x (N, D) @ W (D, H) -> (N, H)."""
 
     def __init__(self, W):
         super().__init__()
+        _check_weight("MatMul", W)
         self.params = [W]
         self.grads = [W * 0]
         self.x = None
@@ -18,6 +35,7 @@ class MatMul(Layer):
     def forward(self, x):
         """x (N, D) -> (N, H)."""
         W, = self.params
+        _check_input("MatMul", x, W)
         self.x = x
         return x @ W
 
@@ -34,6 +52,7 @@ class Affine(Layer):
 
     def __init__(self, W, b):
         super().__init__()
+        _check_weight("Affine", W, b)
         self.params = [W, b]
         self.grads = [W * 0, b * 0]
         self.x = None
@@ -41,6 +60,7 @@ class Affine(Layer):
     def forward(self, x):
         """x (N, D) -> (N, H)."""
         W, b = self.params
+        _check_input("Affine", x, W)
         self.x = x
         return x @ W + b
 

@@ -33,6 +33,24 @@ def _write_rows(grad, idx, values, weights=None, source=None) -> None:
         grad[rows] = sums.reshape((len(rows),) + grad.shape[1:])
 
 
+def check_ids(ids, vocab_size: int, layer: str = "Embedding"):
+    """``ids`` as an integer array of the weights' module -> checked ids.
+
+    TypeError for non-integer ids, ValueError naming the first bad id when one lies outside
+    [0, vocab_size) (a negative id would silently read a row from the end). Shared by the
+    embedding layers; costs a min and a max over the ids.
+    """
+    if ids.dtype.kind not in "iu":
+        raise TypeError(f"{layer} expects integer word ids, got dtype {ids.dtype}")
+    if ids.size:
+        lo, hi = int(ids.min()), int(ids.max())
+        if lo < 0 or hi >= vocab_size:
+            bad = lo if lo < 0 else hi
+            raise ValueError(f"{layer}: word id {bad} is outside the vocabulary of {vocab_size} words "
+                             f"(ids must lie in [0, {vocab_size}))")
+    return ids
+
+
 class Embedding(Layer):
     """idx (...) int -> W[idx] (..., D); W (V, D)."""
 
@@ -46,8 +64,10 @@ class Embedding(Layer):
     def forward(self, idx):
         """idx (...) int -> (..., D)."""
         W, = self.params
+        xp = get_array_module(W)
+        idx = check_ids(xp.asarray(idx), W.shape[0], "Embedding")
         self.idx = idx
-        return get_array_module(W).take(W, idx, axis=0)  # = W[idx]; take is ~2x faster in NumPy
+        return xp.take(W, idx, axis=0)  # = W[idx]; take is ~2x faster in NumPy
 
     def backward(self, dout):
         """dout (..., D) -> None (ids have no gradient); grads[0] gets dout summed into the rows used."""
@@ -122,8 +142,7 @@ class EmbeddingBag(Layer):
         n_valid = valid.sum(axis=1)
         rows_of = xp.nonzero(valid)[0]  # (R,) the example each valid id belongs to, in row order
         cols = ids[valid]  # (R,)
-        if cols.size and int(cols.max()) >= W.shape[0]:
-            raise ValueError(f"EmbeddingBag got id {int(cols.max())} but has only {W.shape[0]} rows")
+        check_ids(cols, W.shape[0], "EmbeddingBag")  # negative ids are padding, already dropped
         if self.mode == "mean":
             weight = (1.0 / xp.maximum(n_valid, 1)).astype(W.dtype)[rows_of]
         else:

@@ -26,8 +26,18 @@ class TwoLayerNet(Model):
         self.loss_layer = SoftmaxWithLoss()
 
     def predict(self, x):
-        """x (N, I) -> scores (N, O)."""
+        """x (N, I) array or array-like (nested lists) of numbers -> scores (N, O)."""
         input_size = self.config["input_size"]
+        xp = self.xp
+        try:
+            x = xp.asarray(x)
+        except (TypeError, ValueError):
+            raise TypeError(f"TwoLayerNet expects an array (or nested lists) of numbers of shape (N, {input_size}), "
+                            f"got {type(x).__name__} that is not one") from None
+        if x.dtype.kind not in "biuf":
+            raise TypeError(f"TwoLayerNet expects numbers, got an array of dtype {x.dtype}")
+        if x.dtype.kind != "f":
+            x = x.astype(self.params[0].dtype)
         if x.ndim != 2 or x.shape[1] != input_size:
             raise ValueError(f"TwoLayerNet expects inputs of shape (N, {input_size}), got {x.shape}")
         for layer in self.layers:
