@@ -189,3 +189,59 @@ def test_generate_words():
         generate_words(lm, words, "you zebra", 3)
     with pytest.raises(ValueError, match="has 5"):
         generate_words(Rnnlm(5, 2, 2), words, "you", 3)
+
+
+# ------------------------------------------------------------------------ hardening (issue 15)
+@pytest.mark.parametrize("length", [-1, 2.5, "3", True, None])
+def test_nonsense_lengths_are_errors(length):
+    lm, model, xs = BigramLM(recurrent=True), ToySeq2seq(), np.array([[1], [4]])
+    with pytest.raises(ValueError, match="length must be a non-negative integer"):
+        generate(lm, [1], length)
+    with pytest.raises(ValueError, match="length must be a non-negative integer"):
+        greedy_decode(model, xs, 0, length)
+    with pytest.raises(ValueError, match="length must be a non-negative integer"):
+        beam_search(model, xs, 0, length, beam_width=2)
+
+
+def test_seq2seq_generate_with_a_negative_length_is_an_error():
+    from zeronlp.models.seq2seq import Seq2seq
+
+    with pytest.raises(ValueError, match="length must be a non-negative integer, got -1"):
+        Seq2seq(7, 3, 4).generate(np.array([[1, 2]]), 0, -1)
+
+
+def test_iter_generate_streams_the_same_tokens_and_resets_when_closed():
+    from zeronlp.generate import iter_generate
+
+    backend.seed(5)
+    whole = generate(BigramLM(recurrent=True), np.array([2, 3]), 12)
+    backend.seed(5)
+    lm = BigramLM(recurrent=True)
+    stream = iter_generate(lm, np.array([2, 3]), 12)
+    assert lm.resets == 0 and lm.read == 0  # nothing runs before the first token is asked for
+    first = list(itertools.islice(stream, 4))
+    assert all(isinstance(t, int) for t in first) and first == whole[2:6].tolist()
+    assert lm.read == 2 + 3  # prefix once, then one token a step
+    stream.close()  # a consumer stopping early still leaves the model reset
+    assert lm.resets == 2
+    with pytest.raises(ValueError, match="length"):
+        iter_generate(lm, [1], -5)  # checked at the call, before any token
+
+
+def test_iter_generate_words_streams_a_huge_length_lazily():
+    from zeronlp.generate import generate_words, iter_generate_words
+    from zeronlp.models.rnnlm import Rnnlm
+
+    words = ["<eos>", "you", "say", "goodbye", "and", "i", "hello"]
+    lm = Rnnlm(len(words), 4, 4)
+    stream = iter_generate_words(lm, words, "you say", 100_000_000)
+    head = list(itertools.islice(stream, 7))  # returns at once: nothing of the 1e8 words is made in advance
+    assert head[:2] == ["you", "say"] and len(head) == 7 and set(head) <= set(words)
+    stream.close()
+    backend.seed(3)
+    listed = generate_words(lm, words, "i", 10, temperature=0.5)
+    backend.seed(3)
+    assert list(iter_generate_words(lm, words, "i", 10, temperature=0.5)) == listed
+    assert list(iter_generate_words(lm, words, "i", 0, include_start=False)) == []
+    with pytest.raises(ValueError, match="'zebra'"):
+        iter_generate_words(lm, words, "zebra", 3)

@@ -3,6 +3,7 @@
 * ``sample(scores, ...)``: next ids (N,) from scores (N, V) with ``temperature``,
   ``top_k``, ``top_p`` (nucleus, Holtzman et al., 2020), ``greedy`` and ``skip_ids``;
   random numbers come from the library's generator (``zeronlp.seed``).
+* ``iter_generate``/``iter_generate_words``: the same, streamed token by token (print as you go).
 * ``generate(model, start_ids, length, ...)``: continue a prefix with any language
   model that has ``predict(xs (N, T)) -> (N, T, V)``. A recurrent model (one with
   ``reset_state``) reads the prefix once and then one token per step, its state
@@ -97,19 +98,25 @@ class _EvalMode:
             layer.training = mode
 
 
-def generate(model, start_ids, length: int = 100, *, temperature: float = 1.0, top_k: int | None = None,
-             top_p: float | None = None, greedy: bool = False, skip_ids=None):
-    """Continue ``start_ids`` ((T0,) or (N, T0) ids) by ``length`` tokens -> (T0 + length,) or (N, T0 + length).
+def check_length(length, name: str = "length") -> int:
+    """A number of tokens to produce: a non-negative integer (not a bool, a float or a string)."""
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {length!r}")
+    return int(length)
 
-    Recurrent models are reset, read the prefix once and then one token per step;
-    the state is reset again at the end so training is not disturbed.
+
+def iter_generate(model, start_ids, length: int = 100, *, temperature: float = 1.0, top_k: int | None = None,
+                  top_p: float | None = None, greedy: bool = False, skip_ids=None):
+    """Like ``generate``, but streamed: an iterator over the ``length`` new tokens, each yielded as soon as
+    it is sampled (an int for a (T0,) prefix, ids (N,) for (N, T0)). Arguments are checked at the call.
+
+    Recurrent models are reset, read the prefix once and then one token per step; their state is
+    reset again when the iterator ends or is closed (also when the consumer stops early).
     """
-    if not isinstance(length, (int, np.integer)) or length < 0:
-        raise ValueError(f"length must be a non-negative integer, got {length!r}")
+    length = check_length(length)
     _check_options(temperature, top_k, top_p)
     if not hasattr(model, "predict"):
         raise TypeError(f"{type(model).__name__} is not a language model (it has no predict(xs))")
-    xp = model.xp if hasattr(model, "xp") else np
     ids = np.asarray(backend.to_cpu(start_ids))
     single = ids.ndim == 1
     ids = ids[None, :] if single else ids
@@ -118,36 +125,65 @@ def generate(model, start_ids, length: int = 100, *, temperature: float = 1.0, t
     vocab_size = _vocab_size(model)
     if vocab_size is not None and (ids.min() < 0 or ids.max() >= vocab_size):
         raise ValueError(f"start ids must be in [0, {vocab_size}), got {int(ids.min())}..{int(ids.max())}")
+    options = dict(temperature=temperature, top_k=top_k, top_p=top_p, greedy=greedy, skip_ids=skip_ids)
+    return _stream(model, ids, length, single, options)
+
+
+def _stream(model, ids, length, single, options):
+    xp = model.xp if hasattr(model, "xp") else np
     recurrent = hasattr(model, "reset_state")
-    out = [ids]
+    context = getattr(model, "context_size", None)  # a Transformer reads at most this many tokens
+    history = [ids]  # models without state re-read the sequence so far
     with _EvalMode(model):
         if recurrent:
             model.reset_state()
         x = xp.asarray(ids)
-        context = getattr(model, "context_size", None)  # a Transformer reads at most this many tokens
         x = x[:, -context:] if context and not recurrent else x
         try:
             for _ in range(length):
                 scores = model.predict(x)                          # (N, T, V)
-                nxt = sample(scores[:, -1], temperature=temperature, top_k=top_k, top_p=top_p,
-                             greedy=greedy, skip_ids=skip_ids)
-                nxt = np.asarray(backend.to_cpu(nxt)).astype(ids.dtype)[:, None]
-                out.append(nxt)
-                x = xp.asarray(nxt) if recurrent else xp.asarray(np.concatenate(out, axis=1))
-                if context and not recurrent:
-                    x = x[:, -context:]
+                nxt = sample(scores[:, -1], **options)
+                nxt = np.asarray(backend.to_cpu(nxt)).astype(ids.dtype)   # (N,)
+                yield int(nxt[0]) if single else nxt
+                if recurrent:
+                    x = xp.asarray(nxt[:, None])
+                else:
+                    history.append(nxt[:, None])
+                    x = xp.asarray(np.concatenate(history, axis=1))
+                    if context:
+                        x = x[:, -context:]
         finally:
             if recurrent:
                 model.reset_state()
-    result = np.concatenate(out, axis=1)
+
+
+def generate(model, start_ids, length: int = 100, *, temperature: float = 1.0, top_k: int | None = None,
+             top_p: float | None = None, greedy: bool = False, skip_ids=None):
+    """Continue ``start_ids`` ((T0,) or (N, T0) ids) by ``length`` tokens -> (T0 + length,) or (N, T0 + length).
+
+    Recurrent models are reset, read the prefix once and then one token per step;
+    the state is reset again at the end so training is not disturbed. ``iter_generate``
+    yields the same tokens one at a time.
+    """
+    stream = iter_generate(model, start_ids, length, temperature=temperature, top_k=top_k, top_p=top_p,
+                           greedy=greedy, skip_ids=skip_ids)
+    ids = np.asarray(backend.to_cpu(start_ids))
+    single = ids.ndim == 1
+    ids = ids[None, :] if single else ids
+    new = [np.asarray(t).reshape(-1, 1).astype(ids.dtype) for t in stream]
+    result = np.concatenate([ids, *new], axis=1)
     return result[0] if single else result
 
 
-def generate_words(model, id_to_word, start, length: int = 100, *, skip_words=(), **options) -> list[str]:
-    """Words in, words out: ``start`` (a string of words or a list) continued by ``length`` words.
+def iter_generate_words(model, id_to_word, start, length: int = 100, *, skip_words=(), include_start: bool = True,
+                        **options):
+    """Words in, words streamed out: the start words (unless ``include_start=False``), then each of the
+    ``length`` new words as soon as it is sampled. Arguments are checked at the call, before any word.
 
-    ``id_to_word`` is the model's vocabulary (a list, or a dict id -> word); ``skip_words`` absent
-    from it are ignored; ``options`` go to ``generate`` (temperature, top_k, top_p, greedy).
+    For a CLI that must show progress on long outputs::
+
+        for word in iter_generate_words(model, vocab, "the", 100_000_000):
+            print(word, end=" ", flush=True)
     """
     words = list(id_to_word) if not isinstance(id_to_word, dict) else [id_to_word[i] for i in range(len(id_to_word))]
     word_to_id = {w: i for i, w in enumerate(words)}
@@ -161,8 +197,26 @@ def generate_words(model, id_to_word, start, length: int = 100, *, skip_words=()
     if unknown:
         raise ValueError(f"start word(s) not in the model's vocabulary: {', '.join(map(repr, unknown))}")
     skip = sorted({word_to_id[w] for w in skip_words if w in word_to_id})
-    ids = generate(model, np.array([word_to_id[w] for w in start_words]), length, skip_ids=skip or None, **options)
-    return [words[int(i)] for i in ids]
+    stream = iter_generate(model, np.array([word_to_id[w] for w in start_words]), length, skip_ids=skip or None,
+                           **options)
+
+    def words_out():
+        if include_start:
+            yield from start_words
+        for i in stream:
+            yield words[i]
+
+    return words_out()
+
+
+def generate_words(model, id_to_word, start, length: int = 100, *, skip_words=(), **options) -> list[str]:
+    """Words in, words out: ``start`` (a string of words or a list) continued by ``length`` words.
+
+    ``id_to_word`` is the model's vocabulary (a list, or a dict id -> word); ``skip_words`` absent
+    from it are ignored; ``options`` go to ``generate`` (temperature, top_k, top_p, greedy).
+    ``iter_generate_words`` streams the same words.
+    """
+    return list(iter_generate_words(model, id_to_word, start, length, skip_words=skip_words, **options))
 
 
 def _vocab_size(model):
@@ -193,6 +247,7 @@ def _check_decoder(model):
 def greedy_decode(model, xs, start_id: int, length: int, *, return_state: bool = False):
     """xs (N, T) -> ids (N, length): the most likely token at every step (and the final decoder state)."""
     _check_decoder(model)
+    length = check_length(length)
     xp = model.xp
     with _EvalMode(model):
         state = model.start_decoding(xp.asarray(xs))
@@ -215,6 +270,7 @@ def beam_search(model, xs, start_id: int, length: int, beam_width: int = 3, *, r
     ``beam_width=1`` is greedy decoding.
     """
     _check_decoder(model)
+    length = check_length(length)
     if not isinstance(beam_width, (int, np.integer)) or beam_width < 1:
         raise ValueError(f"beam width must be a positive integer, got {beam_width!r}")
     xp = model.xp
@@ -246,4 +302,5 @@ def beam_search(model, xs, start_id: int, length: int, beam_width: int = 3, *, r
     return out if len(out) > 1 else out[0]
 
 
-__all__ = ["sample", "generate", "generate_words", "greedy_decode", "beam_search"]
+__all__ = ["sample", "generate", "iter_generate", "generate_words", "iter_generate_words", "check_length",
+           "greedy_decode", "beam_search"]
