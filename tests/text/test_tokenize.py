@@ -172,6 +172,33 @@ def test_translation_keeps_every_non_space_character(text, lang, hyphens):
     assert "".join(tokens).replace("@-@", "-") == "".join(text.split())
 
 
+def _multi30k(name: str) -> list[str]:
+    import gzip
+    from pathlib import Path
+
+    from zeronlp.data.datasets import data_dir
+
+    for folder in (data_dir() / "multi30k", Path(__file__).resolve().parents[3] / "shared" / "data" / "multi30k"):
+        if (folder / name).is_file():
+            with gzip.open(folder / name, "rt", encoding="utf-8") as f:
+                return f.read().split("\n")[:-1]
+    pytest.skip(f"Multi30k file {name} not found (zeronlp data fetch multi30k)")
+
+
+@pytest.mark.parametrize("lang, tutorial", [("de", 7853), ("en", 5893)])
+def test_multi30k_vocabulary_close_to_the_spacy_tutorial(lang, tutorial):
+    """Lower-cased, min_freq 2 on train, + 4 specials: 7,878 de / 5,896 en vs spaCy's 7,853 / 5,893."""
+    from collections import Counter
+
+    tokenizer = make_tokenizer("translation", lang=lang, lower=True)
+    counts = Counter(t for tokens in tokenizer.tokenize_all(_multi30k(f"train.{lang}.gz")) for t in tokens)
+    size = sum(n >= 2 for n in counts.values()) + 4
+    assert abs(size - tutorial) / tutorial < 0.01
+    cased = make_tokenizer("translation", lang=lang)
+    test = _multi30k(f"test_2016_flickr.{lang}.gz")
+    assert sum(cased.detokenize(cased(s)) == s for s in test) >= 0.99 * len(test)
+
+
 # --- configs and errors ----------------------------------------------------------------------
 
 CONFIGS = [("words", {}), ("words", {"lower": False, "pattern": r"\w+"}), ("chars", {"ngram_range": (2, 4)}),

@@ -180,6 +180,10 @@ class BPE:
 
     __call__ = encode
 
+    def tokenize_all(self, texts) -> list[list[str]]:
+        """Tokens of every text, in order (the tokenizer interface of ``zeronlp.text.tokenize``)."""
+        return [self.encode(text) for text in texts]
+
     def decode(self, tokens) -> str:
         """Tokens -> text: '▁' -> ' ', escapes undone, the one leading space ``encode`` adds removed."""
         if isinstance(tokens, str):
