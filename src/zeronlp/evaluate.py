@@ -228,8 +228,8 @@ def bleu(hypotheses, references, *, lowercase: bool = False, tokenize: str = "13
         raise TypeError(f"hypotheses must be a list of str, got {type(hypotheses).__name__}")
     if not hypotheses:
         raise ValueError("hypotheses is empty: BLEU needs at least one sentence")
-    bad = next((h for h in hypotheses if not isinstance(h, str)), None)
-    if bad is not None or any(h is None for h in hypotheses):
+    if not all(isinstance(h, str) for h in hypotheses):
+        bad = next(h for h in hypotheses if not isinstance(h, str))
         raise TypeError(f"hypotheses must all be str, got {type(bad).__name__}")
     if tokenize not in ("13a", "none"):
         raise ValueError(f"tokenize must be '13a' or 'none', got {tokenize!r}")
