@@ -151,6 +151,8 @@ def test_fetch_from_a_folder_laid_out_like_the_data_directory(fake_data, monkeyp
         datasets.fetch(name, source=fake_data.data, progress=False)
         assert datasets.status(name)["state"] == "verified"
     assert (other / "nsmc" / "ratings_test.txt.xz").is_file()
+    shipped = fake_data.data / "imdb" / "aclImdb.tar.xz"   # the shipped archive is copied, not re-compressed
+    assert (other / "imdb" / "aclImdb.tar.xz").read_bytes() == shipped.read_bytes()
 
 
 def test_fetch_from_an_archive(fake_data, tmp_path):

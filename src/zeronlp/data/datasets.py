@@ -312,10 +312,10 @@ def fetch(name: str, source=None, *, force: bool = False, progress: bool = True,
             for url in ds.urls:
                 _download(url, staging / "download" / url.rsplit("/", 1)[-1], progress, log)
             source = staging / "download"
-        found = _collect(ds, Path(source))
+        found, origin = _collect(ds, Path(source))
         out = staging / "out"
         out.mkdir()
-        _convert(ds, found, out, progress)
+        _convert(ds, found, out, progress, origin)
         del found
         _check_converted(ds, out)
         target.mkdir(parents=True, exist_ok=True)
@@ -354,13 +354,13 @@ def _download(url: str, dest: Path, progress: bool, log) -> None:
 
 
 def _sources(path: Path):
-    """Iterables of (relative path, read()) to search in turn: a folder's plain files (3 levels deep),
+    """(archive or None, iterable of (relative path, read())) to search in turn: a folder's plain files (3 levels deep),
     then each archive inside it; or the one archive ``path``."""
     if path.is_file():
         if not _ARCHIVE.search(path.name):
-            yield [(path.name, path.read_bytes)]
+            yield None, [(path.name, path.read_bytes)]
             return
-        yield _archive_members(path)
+        yield path, _archive_members(path)
         return
     plain, archives = [], []
     for here, dirs, files in os.walk(path):
@@ -369,9 +369,9 @@ def _sources(path: Path):
         for f in sorted(files):
             p = Path(here) / f
             (archives if _ARCHIVE.search(f) else plain).append(p)
-    yield [(p.relative_to(path).as_posix(), p.read_bytes) for p in plain]
+    yield None, [(p.relative_to(path).as_posix(), p.read_bytes) for p in plain]
     for a in archives:
-        yield _archive_members(a)
+        yield a, _archive_members(a)
 
 
 def _archive_members(path: Path):
@@ -390,12 +390,15 @@ def _archive_members(path: Path):
         raise FetchError(f"{path}: not a readable archive ({e})") from None
 
 
-def _collect(ds: Dataset, path: Path) -> dict[str, bytes]:
-    """The dataset's files found under ``path``: decompressed plain files by name, or archive members."""
+def _collect(ds: Dataset, path: Path) -> tuple[dict, Path | None]:
+    """The dataset's files found under ``path`` and the archive that held them all (IMDB), if any.
+
+    Archive members: {path: bytes}; plain files: {name: (decompressed bytes, the file's own bytes
+    when it already is the shipped file, else None)}."""
     wanted = set(ds.sha256)
-    found: dict[str, bytes] = {}
-    for members in _sources(path):
-        got: dict[str, bytes] = {}
+    found: dict = {}
+    for origin, members in _sources(path):
+        got: dict = {}
         for rel, read in members:
             if ds.member:
                 m = re.search(ds.member, rel)
@@ -405,34 +408,41 @@ def _collect(ds: Dataset, path: Path) -> dict[str, bytes]:
             base = rel.rsplit("/", 1)[-1]
             key = _plain(base)
             if key in wanted and key not in found and key not in got:
-                got[key] = _decompress(read(), rel)
+                raw = read()
+                got[key] = (_decompress(raw, rel), raw if base in ds.files else None)
         found.update(got)
         if (ds.member and found) or (not ds.member and wanted <= set(found)):
-            return found
+            return found, origin
     need = "the aclImdb/ tree" if ds.member else ", ".join(sorted(wanted - set(found)))
     raise FetchError(f"{path} does not hold {ds.name}'s files: missing {need} (give a folder laid out "
                      f"like the data directory's {ds.name}/, or the canonical download "
                      f"{', '.join(u.rsplit('/', 1)[-1] for u in ds.urls)})")
 
 
-def _convert(ds: Dataset, found: dict[str, bytes], out: Path, progress: bool) -> None:
-    """Write the shipped layout into ``out``: xz (NSMC), gzip (Multi30k), plain (MR), tar.xz (IMDB)."""
+def _convert(ds: Dataset, found: dict, out: Path, progress: bool, origin: Path | None) -> None:
+    """Write the shipped layout into ``out``: xz (NSMC), gzip (Multi30k), plain (MR), tar.xz (IMDB);
+    a file that already is the shipped one (same name, verified content) is copied as it is."""
     if ds.member:
         digest = content_digest(found)
         if digest != ds.digest:
             raise ChecksumError(f"{ds.name}: content digest {digest} over {len(found):,} files does not match the "
                                 f"recorded {ds.digest} ({ds.digest_files:,} files); the source is not "
                                 f"{ds.name}'s published data")
-        _write_tar(out / ds.files[0], found, progress)
+        if origin is not None and origin.name == ds.files[0]:
+            shutil.copyfile(origin, out / ds.files[0])
+        else:
+            _write_tar(out / ds.files[0], found, progress)
         return
     lines = []
     for file in ds.files:
-        data = found[_plain(file)]
+        data, shipped = found[_plain(file)]
         digest = hashlib.sha256(data).hexdigest()
         if digest != ds.sha256[_plain(file)]:
             raise ChecksumError(f"{_plain(file)}: SHA256 {digest} does not match the recorded "
                                 f"{ds.sha256[_plain(file)]}; the source is not {ds.name}'s published file")
-        if file.endswith(".xz"):
+        if shipped is not None:
+            data = shipped
+        elif file.endswith(".xz"):
             data = lzma.compress(data, preset=6)
         elif file.endswith(".gz"):
             data = gzip.compress(data, mtime=0)
