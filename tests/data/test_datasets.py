@@ -174,7 +174,20 @@ def test_fetch_from_a_source_without_the_files(fake_data, tmp_path):
     broken.write_bytes(b"not an archive")
     with pytest.raises(datasets.FetchError, match="broken.tar.gz: not a readable archive"):
         datasets.fetch("mr", source=broken, progress=False)
+    cut = tmp_path / "cut.tar.gz"   # a truncated download: the tar header reads, the member does not
+    cut.write_bytes((fake_data.served / "mr" / "rt-polaritydata.tar.gz").read_bytes()[:-60])
+    with pytest.raises(datasets.FetchError, match="cut.tar.gz: not a readable archive"):
+        datasets.fetch("mr", source=cut, progress=False)
     assert not (fake_data.data / "nsmc").exists() and _leftovers(fake_data.data) == []
+
+
+def test_truncated_gzip_in_the_data_directory_is_named(fake_data):
+    datasets.fetch("multi30k", progress=False)
+    path = fake_data.data / "multi30k" / "train.en.gz"
+    path.write_bytes(path.read_bytes()[:-8])
+    with pytest.raises(datasets.ChecksumError, match=f"{path}: not a valid .gz file"):
+        multi30k.load_multi30k("train")
+    assert datasets.status("multi30k")["state"] == "corrupt"
 
 
 def test_fetch_never_writes_into_verified_shared_data(shared_data):

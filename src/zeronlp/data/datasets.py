@@ -36,6 +36,7 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -220,7 +221,7 @@ def status(name: str, check: bool = True) -> dict:
     else:
         try:
             verify(name)
-        except (ChecksumError, OSError, lzma.LZMAError, EOFError, tarfile.TarError) as e:
+        except (ChecksumError, OSError, lzma.LZMAError, zlib.error, EOFError, tarfile.TarError) as e:
             out.update(state="corrupt", problem=str(e))
     return out
 
@@ -272,7 +273,7 @@ def _decompress(data: bytes, path) -> bytes:
         if str(path).endswith(suffix):
             try:
                 return decompress(data)
-            except (lzma.LZMAError, OSError, EOFError) as e:
+            except (lzma.LZMAError, zlib.error, OSError, EOFError) as e:
                 raise ChecksumError(f"{path}: not a valid {suffix} file ({e})") from None
     return data
 
@@ -281,7 +282,7 @@ def _tar_files(path: Path) -> dict[str, bytes]:
     try:
         with tarfile.open(path, "r:*") as tf:
             return {m.name: tf.extractfile(m).read() for m in tf if m.isfile()}
-    except (tarfile.TarError, lzma.LZMAError, OSError, EOFError) as e:
+    except (tarfile.TarError, lzma.LZMAError, zlib.error, OSError, EOFError) as e:
         raise ChecksumError(f"{path}: not a readable tar archive ({e})") from None
 
 
@@ -375,18 +376,28 @@ def _sources(path: Path):
 
 
 def _archive_members(path: Path):
+    errors = (tarfile.TarError, zipfile.BadZipFile, lzma.LZMAError, zlib.error, EOFError, OSError)
+
+    def guarded(read):
+        def call():
+            try:
+                return read()
+            except errors as e:
+                raise FetchError(f"{path}: not a readable archive ({e})") from None
+        return call
+
     try:
         if path.suffix.lower() == ".zip":
             with zipfile.ZipFile(path) as zf:
                 for info in zf.infolist():
                     if not info.is_dir():
-                        yield info.filename, lambda info=info: zf.read(info)
+                        yield info.filename, guarded(lambda info=info: zf.read(info))
             return
         with tarfile.open(path, "r:*") as tf:
             for m in tf:
                 if m.isfile():
-                    yield m.name, lambda m=m: tf.extractfile(m).read()
-    except (tarfile.TarError, zipfile.BadZipFile, lzma.LZMAError, EOFError, OSError) as e:
+                    yield m.name, guarded(lambda m=m: tf.extractfile(m).read())
+    except errors as e:
         raise FetchError(f"{path}: not a readable archive ({e})") from None
 
 
