@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.data.fakedata import IMDB_KEPT, MR_NEG, MR_POS, NSMC_TRAIN, SHARED_DATA, fake_data, shared_data  # noqa: F401
+from tests.data.fakedata import IMDB_KEPT, MR_POS, NSMC_TRAIN, SHARED_DATA, fake_data, shared_data  # noqa: F401
 from zeronlp.data import datasets, multi30k, reviews
 
 NAMES = ("nsmc", "imdb", "mr", "multi30k")

@@ -1,6 +1,7 @@
 """``zeronlp data``: the real datasets in the data directory: ``list`` what is there, ``fetch`` the rest."""
 from __future__ import annotations
 
+import os
 import sys
 
 from .common import CLIError, add_family, add_json, print_json
@@ -41,7 +42,7 @@ def run_list(args) -> int:
 
     rows = [datasets.status(name, check=not args.no_verify) for name in datasets.DATASETS]
     root = datasets.data_dir()
-    origin = f"${datasets.ENV}" if _env_set(datasets.ENV) else "default"
+    origin = f"${datasets.ENV}" if os.environ.get(datasets.ENV) else "default"
     print(f"data directory: {root} ({origin})")
     width = max(len(r["name"]) for r in rows)
     for r in rows:
@@ -76,8 +77,3 @@ def run_fetch(args) -> int:
 def _log(args):
     return (lambda line: print(line, file=sys.stderr)) if args.json else print
 
-
-def _env_set(name: str) -> bool:
-    import os
-
-    return bool(os.environ.get(name))
