@@ -95,6 +95,10 @@ def test_nsmc_layout_file_and_known_classes(tmp_path):
     path.write_text("id\tdocument\tlabel\n9\t최고의 영화!\t1\n10\t별로\t0\n")
     data = load_reviews(str(path), label_names=("0", "1"))
     assert data.labels.tolist() == [1, 0] and data.label_names == ("0", "1")
+    named = load_reviews(str(path), label_names=reviews.BINARY)   # a model trained on nsmc
+    assert named.labels.tolist() == [1, 0] and named.label_names == ("negative", "positive")
+    with pytest.raises(ValueError, match="label\\(s\\) '0', '1' are not among the known classes 'negative'"):
+        reviews.load_table(path, label_names=("negative",))
     single = tmp_path / "one.txt"
     single.write_text("document\tlabel\n좋다\t1\n")
     assert load_reviews(str(single), label_names=("0", "1")).labels.tolist() == [1]   # eval: one class is fine

@@ -17,7 +17,8 @@
 - **a folder** with one sub-folder per label, one UTF-8 document a file (the IMDB layout).
 
 Passing ``label_names`` (a trained model's classes) maps labels onto them and rejects values the
-model never saw.
+model never saw; integer labels 0..K-1 are read as class ids when no class name is an integer (so a
+file in NSMC's layout scores a model trained on ``nsmc``, whose classes are negative/positive).
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ from .ptb import cache_dir
 SPLITS = {"nsmc": ("train", "test"), "imdb": ("train", "test"), "mr": ("all",)}
 BINARY = ("negative", "positive")
 _CACHE_VERSION = 1
+_INT = re.compile(r"[+-]?\d+")
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ def _labelled(texts, values, label_names, names, path) -> LabeledTexts:
         raise ValueError(f"{path}: document {values.index('') + 1} has an empty label")
     if label_names is None:
         found = set(values)
-        ints = all(re.fullmatch(r"[+-]?\d+", v) for v in found)
+        ints = all(_INT.fullmatch(v) for v in found)
         label_names = sorted(found, key=(lambda v: (int(v), v)) if ints else None)
         if len(label_names) < 2:
             raise ValueError(f"{path}: every document has the label {label_names[0]!r}; "
@@ -227,6 +229,9 @@ def _labelled(texts, values, label_names, names, path) -> LabeledTexts:
     label_names = tuple(str(v) for v in label_names)
     index = {v: i for i, v in enumerate(label_names)}
     unseen = sorted(set(values) - set(index))
+    if unseen and not any(_INT.fullmatch(n) for n in label_names) and all(
+            _INT.fullmatch(v) and 0 <= int(v) < len(label_names) for v in set(values)):
+        index, unseen = {str(i): i for i in range(len(label_names))}, []   # class ids, e.g. NSMC's 0/1
     if unseen:
         raise ValueError(f"{path}: label(s) {', '.join(map(repr, unseen[:5]))} are not among the known "
                          f"classes {', '.join(map(repr, label_names))}")
