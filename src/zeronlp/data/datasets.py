@@ -56,7 +56,7 @@ class DatasetMissingError(FileNotFoundError):
     """A dataset (or one of its files) is not in the data directory; one line naming the fix."""
 
 
-class FetchError(RuntimeError):
+class FetchError(OSError):
     """A download or a ``--from`` source that cannot give the dataset's files."""
 
 
