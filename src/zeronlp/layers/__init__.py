@@ -10,6 +10,9 @@ from .sampling import HierarchicalSoftmax, NegativeSamplingLoss, UnigramSampler
 from .recurrent import (GRU, LSTM, RNN, Bidirectional, TimeGRU, TimeLSTM, TimeRNN, TimeStack,
                         make_recurrent, recurrent_params)
 from .sequence import TimeAffine, TimeDropout, TimeEmbedding, TimeSoftmaxWithLoss
+from .additive_attention import AdditiveAttention, additive_attention_params
+from .conv import Conv1D
+from .pooling import LastState, MaxOverTime, MeanOverTime
 from .transformer import (LayerNorm, PositionalEncoding, PositionwiseFeedForward, TransformerDecoderLayer,
                           TransformerEncoderLayer)
 
@@ -24,4 +27,5 @@ __all__ = [
     "AttentionWeight", "WeightSum", "Attention", "TimeAttention",
     "MultiHeadAttention", "subsequent_mask", "LayerNorm", "PositionalEncoding", "PositionwiseFeedForward",
     "TransformerEncoderLayer", "TransformerDecoderLayer", "LabelSmoothingLoss",
+    "Conv1D", "MaxOverTime", "MeanOverTime", "LastState", "AdditiveAttention", "additive_attention_params",
 ]
