@@ -6,7 +6,7 @@
 
 One process, the same PTB batches (truncated BPTT: N=20 streams, T=35, state carried and detached,
 gradient clipping to 0.25, SGD lr 20) for:
-  * zeronlp      Rnnlm / BetterRnnlm through RnnlmTrainer.step
+  * zeronlp      Rnnlm / BetterRnnlm through Trainer.train_step
   * torch        nn.Embedding + nn.LSTM + nn.Linear + F.cross_entropy, torch.set_num_threads(2)
   * book-style   the book's algorithm written plainly here (NOT the book's code): one LSTM cell object per
                  time step, per-step weight gradients summed, per-step embedding scatter, softmax then log
@@ -32,7 +32,7 @@ import zeronlp  # noqa: E402
 from zeronlp.data import ptb  # noqa: E402
 from zeronlp.models import BetterRnnlm, Rnnlm  # noqa: E402
 from zeronlp.optim import SGD  # noqa: E402
-from zeronlp.training import RnnlmTrainer  # noqa: E402
+from zeronlp.training import BPTTBatches, Trainer  # noqa: E402
 
 CONFIGS = {
     "rnnlm": dict(D=100, H=100, layers=1, dropout=0.0, tie=False),
@@ -42,9 +42,8 @@ N, T, LR, CLIP = 20, 35, 20.0, 0.25
 
 
 def batches(steps):
-    corpus = ptb.load_data("train")[0]
-    trainer = RnnlmTrainer(Rnnlm(10, 2, 2), SGD(1.0), verbose=False)  # only for the book's get_batch
-    return [trainer.get_batch(corpus[:-1], corpus[1:], N, T) for _ in range(steps)]
+    source = BPTTBatches(ptb.load_data("train")[0], N, T)  # the book's truncated-BPTT batches
+    return [source.batch(i) for i in range(steps)]
 
 
 def time_steps(step, data, warmup):
@@ -63,8 +62,8 @@ def zeronlp_step(cfg, V=10000):
         model = Rnnlm(V, cfg["D"], cfg["H"])
     else:
         model = BetterRnnlm(V, cfg["D"], cfg["H"], cfg["dropout"], cfg["layers"], cfg["tie"])
-    trainer = RnnlmTrainer(model, SGD(LR), verbose=False)
-    return lambda xs, ts: trainer.step(xs, ts, max_grad=CLIP)
+    trainer = Trainer(model, SGD(LR), None, max_grad=CLIP, verbose=False)
+    return lambda xs, ts: trainer.train_step((xs, ts))
 
 
 # ---------------------------------------------------------------------------------------------- torch

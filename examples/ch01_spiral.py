@@ -10,7 +10,7 @@ import zeronlp
 from zeronlp.data import spiral
 from zeronlp.models import TwoLayerNet
 from zeronlp.optim import SGD
-from zeronlp.training import Trainer
+from zeronlp.training import ArrayBatches, Trainer
 
 
 def main(argv=None):
@@ -26,13 +26,14 @@ def main(argv=None):
 
     x, t = spiral.load_data(seed=0)
     model = TwoLayerNet(input_size=2, hidden_size=hidden_size, output_size=3)
-    trainer = Trainer(model, SGD(lr=learning_rate))
-    history = trainer.fit(x, t, max_epoch, batch_size, eval_interval=10)
+    trainer = Trainer(model, SGD(lr=learning_rate), ArrayBatches(x, t, batch_size=batch_size), epochs=max_epoch,
+                      record_every=10)
+    history = trainer.fit()
 
     accuracy = float((model.predict(x).argmax(axis=1) == t.argmax(axis=1)).mean())
     print(f"final loss {history['loss'][-1]:.4f}, training accuracy {accuracy:.3f}")
     if args.plot:
-        from zeronlp.plot import plot_spiral_result
+        from zeronlp.plot import plot_spiral_result  # needs matplotlib: pip install 'zeronlp[plot]'
 
         plot_spiral_result(history, model.predict, x, t, args.plot)
     return accuracy

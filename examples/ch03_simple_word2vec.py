@@ -11,7 +11,7 @@ from zeronlp.models import SimpleCBOW, SimpleSkipGram
 from zeronlp.models.word2vec import convert_one_hot, create_contexts_target
 from zeronlp.optim import Adam
 from zeronlp.text.corpus import preprocess
-from zeronlp.training import Trainer
+from zeronlp.training import ArrayBatches, Trainer
 
 TEXT = "You say goodbye and I say hello."
 
@@ -31,8 +31,9 @@ def main(argv=None):
     contexts, target = convert_one_hot(contexts, vocab_size), convert_one_hot(target, vocab_size)
 
     model = (SimpleSkipGram if args.skipgram else SimpleCBOW)(vocab_size, hidden_size)
-    trainer = Trainer(model, Adam(), verbose=False)
-    history = trainer.fit(contexts, target, max_epoch=max_epoch, batch_size=batch_size)
+    trainer = Trainer(model, Adam(), ArrayBatches(contexts, target, batch_size=batch_size), epochs=max_epoch,
+                      verbose=False)
+    history = trainer.fit()
     print(f"{type(model).__name__}: loss {history['epoch_loss'][0]:.3f} -> {history['epoch_loss'][-1]:.3f} "
           f"after {max_epoch} epochs")
     for word_id, word in id_to_word.items():

@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 import zeronlp
 from zeronlp.data import ptb
 from zeronlp.models import SimpleRnnlm
 from zeronlp.optim import SGD
-from zeronlp.training import RnnlmTrainer
+from zeronlp.training import BPTTBatches, Trainer
 
 
 def main(argv=None):
@@ -27,18 +28,19 @@ def main(argv=None):
     corpus, word_to_id, id_to_word = ptb.load_data("train")
     corpus = corpus[:1000]
     vocab_size = int(corpus.max()) + 1  # 418 distinct ids among the first 1000 words
-    xs, ts = corpus[:-1], corpus[1:]  # inputs and next-word targets
 
     model = SimpleRnnlm(vocab_size, wordvec_size, hidden_size)
-    trainer = RnnlmTrainer(model, SGD(lr=lr))
-    history = trainer.fit(xs, ts, max_epoch, batch_size, time_size, eval_interval=19)  # 19 iterations = 1 epoch
-    print(f"training perplexity after {max_epoch} epochs: {history['ppl'][-1]:.2f}")
+    source = BPTTBatches(corpus, batch_size, time_size)  # inputs corpus[:-1], next-word targets corpus[1:]
+    trainer = Trainer(model, SGD(lr=lr), source, epochs=max_epoch, report="perplexity", record_every=len(source))
+    history = trainer.fit()  # history["loss"]: the mean cross entropy of each epoch (19 iterations)
+    ppl = [math.exp(loss) for loss in history["loss"]]
+    print(f"training perplexity after {max_epoch} epochs: {ppl[-1]:.2f}")
     if args.plot:
         from zeronlp.plot import plot_history
 
-        plot_history({"iteration": history["iteration"], "loss": history["ppl"]}, path=args.plot,
+        plot_history({"iteration": history["iteration"], "loss": ppl}, path=args.plot,
                      ylabel="perplexity")
-    return history["ppl"][-1]
+    return ppl[-1]
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from zeronlp.data import ptb
 from zeronlp.evaluate import perplexity
 from zeronlp.models import BetterRnnlm
 from zeronlp.optim import SGD
-from zeronlp.training import RnnlmTrainer
+from zeronlp.training import BPTTBatches, Evaluate, KeepBest, PlateauDecay, Trainer
 
 
 def main(argv=None):
@@ -39,14 +39,17 @@ def main(argv=None):
     model = BetterRnnlm(vocab_size, wordvec_size, hidden_size, dropout)
     if args.gpu:
         model.to_gpu()
-    trainer = RnnlmTrainer(model, SGD(lr=lr))
     # validation perplexity after every epoch; lr / 4 when it worsens; keep the best parameters
-    trainer.fit(corpus[:-1], corpus[1:], max_epoch, batch_size, time_size, max_grad, eval_interval=20,
-                valid_corpus=corpus_val, lr_decay=0.25, keep_best=True)
-    trainer.restore_best()
+    best = KeepBest("valid_ppl")
+    callbacks = [Evaluate("valid_ppl", lambda m: perplexity(m, corpus_val), reset_state=True),
+                 PlateauDecay("valid_ppl", factor=0.25), best]
+    trainer = Trainer(model, SGD(lr=lr), BPTTBatches(corpus, batch_size, time_size), epochs=max_epoch,
+                      max_grad=max_grad, callbacks=callbacks, report="perplexity", print_every=20)
+    trainer.fit()
+    best.restore(model)
 
     ppl_test = perplexity(model, corpus_test, batch_size=10, time_size=35)
-    print(f"best valid perplexity {trainer.best_valid:.2f}, test perplexity: {ppl_test:.2f}")
+    print(f"best valid perplexity {best.best:.2f}, test perplexity: {ppl_test:.2f}")
     if args.out:
         model.save(args.out, vocab=[id_to_word[i] for i in range(vocab_size)])
     return ppl_test

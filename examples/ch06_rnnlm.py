@@ -11,7 +11,7 @@ from zeronlp.data import ptb
 from zeronlp.evaluate import perplexity
 from zeronlp.models import Rnnlm
 from zeronlp.optim import SGD
-from zeronlp.training import RnnlmTrainer
+from zeronlp.training import BPTTBatches, Trainer
 
 
 def main(argv=None):
@@ -28,11 +28,11 @@ def main(argv=None):
     if args.quick:
         corpus, corpus_test, max_epoch, wordvec_size, hidden_size = corpus[:3000], corpus_test[:800], 1, 16, 16
     vocab_size = len(word_to_id)
-    xs, ts = corpus[:-1], corpus[1:]
 
     model = Rnnlm(vocab_size, wordvec_size, hidden_size)
-    trainer = RnnlmTrainer(model, SGD(lr=lr))
-    trainer.fit(xs, ts, max_epoch, batch_size, time_size, max_grad, eval_interval=20)
+    trainer = Trainer(model, SGD(lr=lr), BPTTBatches(corpus, batch_size, time_size), epochs=max_epoch,
+                      max_grad=max_grad, report="perplexity", print_every=20)
+    trainer.fit()
 
     model.reset_state()
     ppl_test = perplexity(model, corpus_test, batch_size=10, time_size=35)  # the book's evaluation

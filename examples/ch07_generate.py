@@ -13,7 +13,7 @@ from zeronlp.data import ptb
 from zeronlp.generate import generate
 from zeronlp.models.rnnlm import Rnnlm
 from zeronlp.optim import SGD
-from zeronlp.training import RnnlmTrainer
+from zeronlp.training import BPTTBatches, Trainer
 
 
 def main(argv=None):
@@ -35,8 +35,7 @@ def main(argv=None):
         id_to_word = [id_to_word_map[i] for i in range(len(id_to_word_map))]
         words, epochs, size = (2000, 1, 16) if args.quick else (200_000, 2, 100)
         model = Rnnlm(len(id_to_word), size, size)       # the book's Rnnlm: 100-d embedding, 100 LSTM units
-        RnnlmTrainer(model, SGD(lr=20.0)).fit(corpus[:words - 1], corpus[1:words], max_epoch=epochs,
-                                              batch_size=20, time_size=35, max_grad=0.25)
+        Trainer(model, SGD(lr=20.0), BPTTBatches(corpus[:words], 20, 35), epochs=epochs, max_grad=0.25).fit()
     word_to_id = {w: i for i, w in enumerate(id_to_word)}
     unknown = [w for w in args.start.split() if w not in word_to_id]
     if unknown:

@@ -12,9 +12,7 @@ import zeronlp
 from zeronlp import seq2seq
 from zeronlp.data.sequence import load_data
 from zeronlp.models import make_transformer
-from zeronlp.optim import LinearDecay
 from zeronlp.plot import plot_attention_heads
-from zeronlp.training import StepSchedule
 
 
 def main(argv=None):
@@ -34,10 +32,9 @@ def main(argv=None):
     data = load_data(args.task, seed=1984, size=size)
     model = make_transformer(len(data.vocab), preset)
     print(model)
-    steps = epochs * (len(data.x_train) // 128 or 1)  # Adam's rate decays linearly to 0 over the run
-    schedule = StepSchedule(lambda optimizer: LinearDecay(optimizer, steps, final_ratio=0.0))
-    history = seq2seq.train(model, data, epochs=epochs, batch_size=128, lr=0.001, max_grad=5.0,
-                            callbacks=[schedule])
+    # the book's recipe (Adam 0.001, clipping 5, batch 128); a Transformer's rate decays linearly to 0
+    config = seq2seq.make_config(args.task, model="transformer", epochs=epochs)
+    history = seq2seq.make_trainer(config, data, model=model).fit()
     print(f"transformer: test accuracy {100 * history['accuracy'][-1]:.2f}% after {epochs} epochs")
 
     task = seq2seq.Task(data.vocab, data.question_width, data.answer_width, data.reverse)

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from zeronlp.optim import (SGD, AdaGrad, Adam, DecayOnPlateau, LinearDecay, Momentum, Nesterov, RMSprop,
+from zeronlp.optim import (SGD, AdaGrad, Adam, LinearDecay, Momentum, Nesterov, RMSprop,
                            StepDecay, clip_grads, global_norm, make_optimizer)
 
 
@@ -101,17 +101,27 @@ def test_clip_grads_scales_to_max_norm():
     assert small[0][0] == 0.3
 
 
-def test_schedules():
-    opt = SGD(lr=1.0)
-    step = StepDecay(opt, step_size=2, gamma=0.5)
-    assert [step.step() for _ in range(4)] == [1.0, 0.5, 0.5, 0.25]
-    opt = SGD(lr=20.0)
-    plateau = DecayOnPlateau(opt, factor=0.25)
-    assert plateau.step(150.0) and plateau.step(140.0)
-    assert not plateau.step(141.0) and opt.lr == 5.0
-    opt = SGD(lr=1.0)
-    linear = LinearDecay(opt, total_steps=4, final_ratio=0.1)
-    assert [round(linear.step(), 6) for _ in range(5)] == [0.75, 0.5, 0.25, 0.1, 0.1]
+def test_schedules_are_functions_of_the_step():
+    step = StepDecay(1.0, step_size=2, gamma=0.5)
+    assert [step.lr_at(k) for k in range(5)] == [1.0, 1.0, 0.5, 0.5, 0.25]
+    linear = LinearDecay(1.0, total_steps=4, final_ratio=0.1)
+    assert [round(linear.lr_at(k), 6) for k in range(6)] == [1.0, 0.75, 0.5, 0.25, 0.1, 0.1]
+    with pytest.raises(ValueError, match="final_ratio"):
+        LinearDecay(1.0, 4, final_ratio=2)
+
+
+def test_every_hyperparameter_survives_a_checkpoint():
+    from zeronlp.optim import OPTIMIZERS, optimizer_from_state
+
+    for name, cls in OPTIMIZERS.items():
+        values = {k: 0.123 + i / 10 for i, k in enumerate(cls(lr=0.1).hyperparameters())}
+        opt = cls(**values)
+        p, g = [np.ones(3, np.float32)], [np.full(3, 0.5, np.float32)]
+        opt.update(p, g)
+        arrays, scalars = opt.state_dict()
+        again = optimizer_from_state(arrays, scalars, p)
+        assert type(again) is cls and again.hyperparameters() == opt.hyperparameters(), name
+        assert again.iterations == 1 and all((again.state[0][k] == opt.state[0][k]).all() for k in opt.state[0])
 
 
 def test_bad_arguments():

@@ -22,6 +22,10 @@ _rng = np.random.default_rng()
 _seed: int | None = None
 
 
+class MissingExtra(RuntimeError):
+    """An optional dependency is not installed; the message names the extra that brings it."""
+
+
 def gpu_available() -> bool:
     """True when CuPy imports and sees at least one GPU."""
     if _cupy is None:
@@ -34,7 +38,7 @@ def gpu_available() -> bool:
 
 def _require_cupy():
     if _cupy is None:
-        raise RuntimeError(
+        raise MissingExtra(
             "the GPU was asked for but CuPy is not installed; "
             "install it with `pip install zeronlp[gpu]` (CUDA 12) or run on the CPU"
         )

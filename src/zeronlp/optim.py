@@ -7,6 +7,7 @@ restore that state for checkpoints (``state_dict``/``load_state_dict``).
 """
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -129,8 +130,13 @@ class Optimizer:
         """(arrays, scalars) describing this optimizer, for checkpoints."""
         arrays = {f"{i}_{name}": a for i, s in enumerate(self.state) for name, a in s.items()}
         scalars = {"class": type(self).__name__, "lr": self.lr, "iterations": self.iterations,
-                   "n_params": len(self.state)}
+                   "n_params": len(self.state), "hyperparameters": self.hyperparameters()}
         return arrays, scalars
+
+    def hyperparameters(self) -> dict:
+        """Every constructor argument (lr, momentum, betas, eps, weight decay...) by name, as stored."""
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {name: getattr(self, name) for name in names}
 
     def load_state_dict(self, arrays: dict, scalars: dict, params) -> None:
         """Restore what ``state_dict`` returned, onto the device of ``params``."""
@@ -151,7 +157,8 @@ class Optimizer:
                                for name in self.state_names})
 
     def __repr__(self):
-        return f"{type(self).__name__}(lr={self.lr:g})"
+        args = ", ".join(f"{k}={v:g}" for k, v in self.hyperparameters().items())
+        return f"{type(self).__name__}({args})"
 
 
 class SGD(Optimizer):
@@ -292,98 +299,78 @@ def clip_grads(grads, max_norm: float) -> float:
 
 
 class StepDecay:
-    """lr <- lr * gamma every ``step_size`` calls of ``step()`` (e.g. once per epoch)."""
+    """lr_at(step) = lr * gamma ** (step // step_size): a fixed factor every ``step_size`` updates."""
 
-    def __init__(self, optimizer: Optimizer, step_size: int = 1, gamma: float = 0.5):
+    def __init__(self, lr: float, step_size: int = 1, gamma: float = 0.5):
         if step_size < 1 or not 0 < gamma <= 1:
             raise ValueError(f"StepDecay needs step_size >= 1 and 0 < gamma <= 1, got {step_size}, {gamma}")
-        self.optimizer, self.step_size, self.gamma = optimizer, step_size, gamma
-        self.count = 0
+        self.lr, self.step_size, self.gamma = float(lr), int(step_size), float(gamma)
 
-    def step(self, metric=None) -> float:
-        self.count += 1
-        if self.count % self.step_size == 0:
-            self.optimizer.lr *= self.gamma
-        return self.optimizer.lr
-
-
-class DecayOnPlateau:
-    """lr <- lr * factor whenever the monitored metric (lower is better) does not improve on the best
-    so far; the book's language-model schedule is ``factor=0.25`` on validation perplexity."""
-
-    def __init__(self, optimizer: Optimizer, factor: float = 0.25):
-        if not 0 < factor < 1:
-            raise ValueError(f"DecayOnPlateau needs 0 < factor < 1, got {factor}")
-        self.optimizer, self.factor = optimizer, factor
-        self.best = float("inf")
-
-    def step(self, metric: float) -> bool:
-        """Record ``metric``; returns True when it is a new best, else decays the learning rate."""
-        if metric < self.best:
-            self.best = float(metric)
-            return True
-        self.optimizer.lr *= self.factor
-        return False
+    def lr_at(self, step: int) -> float:
+        """The learning rate of update number ``step`` (0 for the first)."""
+        return self.lr * self.gamma ** (int(step) // self.step_size)
 
 
 class LinearDecay:
-    """lr falls linearly from its start value to ``final_ratio`` of it over ``total_steps`` calls;
-    with ``warmup`` > 0 it first rises linearly from start / warmup over that many calls."""
+    """lr_at(step) falls linearly from ``lr`` to ``final_ratio * lr`` over ``total_steps`` updates; with
+    ``warmup`` > 0 it is first multiplied by min(1, (step + 1) / warmup) (a linear rise from lr / warmup)."""
 
-    def __init__(self, optimizer: Optimizer, total_steps: int, final_ratio: float = 1e-4, warmup: int = 0):
-        if total_steps < 1 or warmup < 0:
-            raise ValueError(f"LinearDecay needs total_steps >= 1 and warmup >= 0, got {total_steps}, {warmup}")
-        self.optimizer, self.total_steps, self.final_ratio = optimizer, total_steps, final_ratio
-        self.start_lr = optimizer.lr
-        self.warmup = int(warmup)
-        self.count = 0
-        if self.warmup:
-            optimizer.lr = self.start_lr / self.warmup
+    def __init__(self, lr: float, total_steps: int, final_ratio: float = 1e-4, warmup: int = 0):
+        if total_steps < 1 or warmup < 0 or not 0 <= final_ratio <= 1:
+            raise ValueError(f"LinearDecay needs total_steps >= 1, warmup >= 0 and 0 <= final_ratio <= 1, "
+                             f"got {total_steps}, {warmup}, {final_ratio}")
+        self.lr, self.total_steps, self.final_ratio, self.warmup = float(lr), int(total_steps), final_ratio, int(warmup)
 
-    def step(self, metric=None) -> float:
-        self.count = min(self.count + 1, self.total_steps)
-        frac = self.count / self.total_steps
-        rate = max(self.final_ratio, 1.0 - frac)
+    def lr_at(self, step: int) -> float:
+        """The learning rate of update number ``step`` (0 for the first)."""
+        step = min(int(step), self.total_steps)
+        rate = max(self.final_ratio, 1.0 - step / self.total_steps)
         if self.warmup:
-            rate *= min(1.0, (self.count + 1) / self.warmup)
-        self.optimizer.lr = self.start_lr * rate
-        return self.optimizer.lr
+            rate *= min(1.0, (step + 1) / self.warmup)
+        return self.lr * rate
 
 
 class NoamSchedule:
-    """The Transformer's warm-up-then-decay schedule (Vaswani et al., 2017, section 5.3), set on every
-    ``step()`` (once per iteration): lr = factor * d_model^-0.5 * min(step^-0.5, step * warmup^-1.5).
-    It rises linearly for ``warmup`` steps, then falls as 1/sqrt(step)."""
+    """The Transformer's warm-up-then-decay schedule (Vaswani et al., 2017, section 5.3):
+    lr = factor * d_model^-0.5 * min(n^-0.5, n * warmup^-1.5) for the n-th update (n = step + 1).
+    It rises linearly for ``warmup`` updates, then falls as 1/sqrt(n)."""
 
-    def __init__(self, optimizer: Optimizer, d_model: int, warmup: int = 4000, factor: float = 1.0):
+    def __init__(self, d_model: int, warmup: int = 4000, factor: float = 1.0):
         if d_model < 1 or warmup < 1 or not factor > 0:
             raise ValueError(f"NoamSchedule needs d_model >= 1, warmup >= 1 and factor > 0, "
                              f"got {d_model}, {warmup}, {factor}")
-        self.optimizer, self.d_model, self.warmup, self.factor = optimizer, d_model, warmup, factor
-        self.count = 0
-        optimizer.lr = self.lr_at(1)
+        self.d_model, self.warmup, self.factor = d_model, warmup, factor
 
     def lr_at(self, step: int) -> float:
-        step = max(int(step), 1)
-        return self.factor * self.d_model ** -0.5 * min(step ** -0.5, step * self.warmup ** -1.5)
-
-    def step(self, metric=None) -> float:
-        """Advance one iteration; the optimizer's lr becomes the schedule's value for the next update."""
-        self.count += 1
-        self.optimizer.lr = self.lr_at(self.count + 1)
-        return self.optimizer.lr
+        """The learning rate of update number ``step`` (0 for the first)."""
+        n = int(step) + 1
+        return self.factor * self.d_model ** -0.5 * min(n ** -0.5, n * self.warmup ** -1.5)
 
 
 OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, AdamW)}
 
 
-def make_optimizer(name: str, lr: float) -> Optimizer:
+def make_optimizer(name: str, lr: float, **hyperparameters) -> Optimizer:
     """An optimizer by (case-insensitive) name: sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw."""
-    cls = OPTIMIZERS.get(name.lower())
+    cls = OPTIMIZERS.get(str(name).lower())
     if cls is None:
         raise ValueError(f"unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}")
-    return cls(lr=lr)
+    try:
+        return cls(lr=lr, **hyperparameters)
+    except TypeError:
+        known = ", ".join(p for p in inspect.signature(cls.__init__).parameters if p != "self")
+        raise ValueError(f"{cls.__name__} takes {known}, got {', '.join(hyperparameters)}") from None
+
+
+def optimizer_from_state(arrays: dict, scalars: dict, params) -> Optimizer:
+    """The optimizer a checkpoint describes: its class with every hyperparameter, and its state arrays."""
+    cls = OPTIMIZERS.get(str(scalars.get("class", "")).lower())
+    if cls is None:
+        raise ValueError(f"unknown optimizer {scalars.get('class')!r} in the checkpoint")
+    optimizer = make_optimizer(cls.__name__, **scalars.get("hyperparameters", {"lr": scalars["lr"]}))
+    optimizer.load_state_dict(arrays, scalars, params)
+    return optimizer
 
 
 __all__ = ["RowSparseGrad", "add_grad", "Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "AdamW", "NoamSchedule",
-           "global_norm", "clip_grads", "StepDecay", "DecayOnPlateau", "LinearDecay", "make_optimizer"]
+           "global_norm", "clip_grads", "StepDecay", "LinearDecay", "make_optimizer", "optimizer_from_state"]

@@ -13,7 +13,9 @@ def _pyplot():
     try:
         import matplotlib
     except ImportError:
-        raise RuntimeError("plotting needs matplotlib: pip install 'zeronlp[plot]'") from None
+        from .backend import MissingExtra
+
+        raise MissingExtra("plotting needs matplotlib: pip install 'zeronlp[plot]'") from None
     import os
 
     if not os.environ.get("DISPLAY") and not os.environ.get("MPLBACKEND"):

@@ -12,6 +12,7 @@ accuracy callback for ``zeronlp.training.Trainer``, saving a model with its task
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,8 +20,8 @@ from . import backend
 from .data.sequence import START, CharVocab, SequenceData
 from .evaluate import sequence_accuracy
 from .io import ModelFileError
-from .optim import Adam
-from .training import Callback, Trainer
+from .optim import Adam, LinearDecay
+from .training import ArrayBatches, Callback, LearningRate, Trainer
 
 
 def _decoder_check(model):
@@ -68,13 +69,15 @@ class AccuracyCallback(Callback):
     def on_epoch_begin(self, trainer, epoch):
         self._start = time.perf_counter()
 
+    def on_train_begin(self, trainer):
+        if trainer.position > 0:  # resumed inside an epoch
+            self._start = time.perf_counter()
+
     def on_epoch_end(self, trainer, epoch):
         seconds = time.perf_counter() - self._start
         d = self.data
         x, t = (d.x_test, d.t_test) if self.limit is None else (d.x_test[:self.limit], d.t_test[:self.limit])
-        trainer.model.eval()
         acc, guess = accuracy(trainer.model, x, t, d.start_id, self.beam_width, return_ids=True)
-        trainer.model.train()
         h = trainer.history
         h.setdefault("accuracy", []).append(acc)
         h.setdefault("epoch_seconds", []).append(seconds)
@@ -84,27 +87,109 @@ class AccuracyCallback(Callback):
             trainer.log(format_example(d, x[i], t[i], guess[i]))
 
 
-def train(model, data: SequenceData, epochs: int = 25, batch_size: int = 128, lr: float = 0.001,
-          max_grad: float | None = 5.0, verbose: bool = True, examples: int = 3, callbacks=()) -> dict:
-    """The book's recipe: Adam, gradient clipping, shuffled minibatches; test accuracy after each epoch.
-    Returns the trainer's history (``accuracy``, ``epoch_seconds``, ``epoch_loss``, ``loss``...)."""
+# ------------------------------------------------------------------------------ recipes
+@dataclass
+class Seq2seqConfig:
+    """A seq2seq run: task, architecture and the book's training recipe (Adam, clipping, batch 128)."""
+
+    task: str = "addition"  # 'addition', 'date', or the path of a file in the book's layout
+    model: str = "basic"  # 'basic', 'peeky', 'attention' or 'transformer'
+    wordvec: int = 16  # character embedding size D
+    hidden: int = 128  # LSTM units H
+    epochs: int = 25
+    batch_size: int = 128
+    lr: float = 0.001  # Adam
+    max_grad: float | None = 5.0  # gradient clipping norm
+    reverse: bool = False  # feed the questions reversed (Sutskever et al., 2014)
+    bidirectional: bool = False  # bidirectional encoder (attention only)
+    size: int | None = None  # generated examples (None: 50,000) or lines of a file (None: all)
+    data_seed: int = 1984  # the seed that generates and splits the data
+    layers: int | None = None  # transformer options; None: the 'toy' preset's
+    heads: int | None = None
+    d_model: int | None = None
+    d_ff: int | None = None
+    dropout: float | None = None
+
+    def validate(self) -> "Seq2seqConfig":
+        if self.model not in MODELS:
+            raise ValueError(f"unknown seq2seq model {self.model!r}; choose from {', '.join(MODELS)}")
+        if self.bidirectional and self.model != "attention":
+            raise ValueError(f"--bidirectional needs --model attention, not {self.model}")
+        given = [k for k in TRANSFORMER_OPTIONS if getattr(self, k) is not None]
+        if given and self.model != "transformer":
+            flags = ", ".join("--" + k.replace("_", "-") for k in given)
+            raise ValueError(f"{flags} only apply to --model transformer, not {self.model}")
+        return self
+
+
+# The book's settings per task (chapter 7: basic on addition; chapter 8: attention on dates).
+TASK_DEFAULTS = {"addition": dict(model="basic", wordvec=16, hidden=128, epochs=25),
+                 "date": dict(model="attention", wordvec=16, hidden=256, epochs=10)}
+TRANSFORMER_OPTIONS = ("layers", "heads", "d_model", "d_ff", "dropout")
+MODELS = ("basic", "peeky", "attention", "transformer")
+
+
+def make_config(task: str | None = "addition", **overrides) -> Seq2seqConfig:
+    """The config of ``task`` (None: addition) with its book defaults, some fields overridden (None = keep
+    the default)."""
+    task = task or "addition"
+    fields = {**TASK_DEFAULTS.get(task, {}), **{k: v for k, v in overrides.items() if v is not None}}
+    return Seq2seqConfig(task=task, **fields).validate()
+
+
+def build_model(config: Seq2seqConfig, vocab_size: int):
+    """The model ``config.model`` names, for ``vocab_size`` characters."""
+    from .models import AttentionSeq2seq, PeekySeq2seq, Seq2seq
+    from .models.transformer import make_transformer
+
+    D, H = config.wordvec, config.hidden
+    if config.model == "basic":
+        return Seq2seq(vocab_size, D, H)
+    if config.model == "peeky":
+        return PeekySeq2seq(vocab_size, D, H)
+    if config.model == "attention":
+        return AttentionSeq2seq(vocab_size, D, H, bidirectional=config.bidirectional)
+    names = {"layers": "num_layers", "heads": "num_heads", "d_model": "d_model", "d_ff": "d_ff", "dropout": "dropout"}
+    options = {names[k]: getattr(config, k) for k in TRANSFORMER_OPTIONS if getattr(config, k) is not None}
+    return make_transformer(vocab_size, "toy", **options)
+
+
+def make_trainer(config: Seq2seqConfig, data: SequenceData, *, model=None, optimizer=None, examples: int = 3,
+                 callbacks=(), **trainer_options) -> Trainer:
+    """The ``Trainer`` of a run: shuffled minibatches, Adam, clipping, test accuracy after every epoch; a
+    Transformer's learning rate decays linearly to 0 over the run. ``model``/``optimizer`` resume one."""
+    model = model if model is not None else build_model(config, len(data.vocab))
     _decoder_check(model)
     if model.config.get("vocab_size") is not None and model.config["vocab_size"] < len(data.vocab):
         raise ValueError(f"the model's vocabulary ({model.config['vocab_size']}) is smaller than the data's "
                          f"({len(data.vocab)})")
-    trainer = Trainer(model, Adam(lr=lr), callbacks=[AccuracyCallback(data, examples), *callbacks],
-                      verbose=verbose)
-    return trainer.fit(data.x_train, data.t_train, max_epoch=epochs, batch_size=batch_size,
-                       eval_interval=20, max_grad=max_grad)
+    source = ArrayBatches(data.x_train, data.t_train, batch_size=config.batch_size)
+    schedule = []
+    if config.model == "transformer":
+        schedule = [LearningRate(LinearDecay(config.lr, config.epochs * len(source), final_ratio=0.0))]
+    return Trainer(model, optimizer if optimizer is not None else Adam(lr=config.lr), source,
+                   epochs=config.epochs, max_grad=config.max_grad,
+                   callbacks=[*schedule, AccuracyCallback(data, examples), *callbacks], **trainer_options)
+
+
+def train(model, data: SequenceData, epochs: int = 25, batch_size: int = 128, lr: float = 0.001,
+          max_grad: float | None = 5.0, verbose: bool = True, examples: int = 3, callbacks=()) -> dict:
+    """The book's recipe on ``model``: Adam, gradient clipping, shuffled minibatches; test accuracy after
+    each epoch. Returns the trainer's history (``accuracy``, ``epoch_seconds``, ``epoch_loss``, ``loss``...)."""
+    config = Seq2seqConfig(epochs=epochs, batch_size=batch_size, lr=lr, max_grad=max_grad)
+    return make_trainer(config, data, model=model, examples=examples, callbacks=callbacks, verbose=verbose).fit()
 
 
 # ------------------------------------------------------------------------------ files
+def task_meta(data: SequenceData, kind: str) -> dict:
+    """What answering questions needs, stored in a model file: kind, task, widths, reversal."""
+    return {"seq2seq": True, "kind": kind, "task": data.task, "reverse": bool(data.reverse),
+            "question_width": int(data.question_width), "answer_width": int(data.answer_width)}
+
+
 def save(model, path, data: SequenceData, kind: str, meta: dict | None = None) -> None:
     """Save ``model`` with what answering questions needs: vocabulary, widths, reversal, kind."""
-    info = {"seq2seq": True, "kind": kind, "task": data.task, "reverse": bool(data.reverse),
-            "question_width": int(data.question_width), "answer_width": int(data.answer_width)}
-    info.update(meta or {})
-    model.save(path, vocab=list(data.vocab), meta=info)
+    model.save(path, vocab=list(data.vocab), meta={**task_meta(data, kind), **(meta or {})})
 
 
 class Task:
@@ -209,5 +294,6 @@ def plot_training(history: dict, path) -> None:
     plt.close(fig)
 
 
-__all__ = ["accuracy", "predict_ids", "AccuracyCallback", "train", "save", "load", "Task", "answer",
+__all__ = ["accuracy", "predict_ids", "AccuracyCallback", "train", "Seq2seqConfig", "TASK_DEFAULTS", "MODELS",
+           "make_config", "build_model", "make_trainer", "save", "load", "Task", "answer",
            "attention_map", "format_example", "plot_attention", "plot_training"]

@@ -15,7 +15,7 @@ from zeronlp.optim import Adam
 from zeronlp.text.corpus import preprocess
 from zeronlp.text.word2vec_train import (Word2VecConfig, epoch_examples, keep_probability, make_config,
                                          train_word2vec)
-from zeronlp.training import DivergenceError, Trainer
+from zeronlp.training import ArrayBatches, DivergenceError, Trainer
 
 TOY = "You say goodbye and I say hello."
 
@@ -57,7 +57,7 @@ def test_simple_cbow_learns_the_toy_sentence():
     contexts, target = create_contexts_target(corpus, 1)
     x, t = convert_one_hot(contexts, V), convert_one_hot(target, V)
     model = SimpleCBOW(V, 5)
-    history = Trainer(model, Adam(), verbose=False).fit(x, t, max_epoch=1000, batch_size=3)
+    history = Trainer(model, Adam(), ArrayBatches(x, t, batch_size=3), epochs=1000, verbose=False).fit()
     assert history["epoch_loss"][-1] < 0.5 * math.log(V)  # ln 7 = 1.95 is the uniform guess
     assert model.word_vecs.shape == (V, 5)
     assert len(model.params) == 2  # the two input MatMuls share W_in: counted once, grads summed
@@ -224,7 +224,7 @@ def test_two_worker_processes_train_shared_parameters():
 
 
 def test_a_failing_worker_is_reported():
-    from zeronlp.text.word2vec_train import _forked
+    from zeronlp.training.hogwild import run_forked as _forked
 
     class _Stub:
         progress = verbose = None

@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = ArgumentParser(prog="zeronlp", description="Deep learning for NLP from scratch on NumPy.")
     parser.add_argument("--version", action="version", version=f"zeronlp {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of any error (also: ZERONLP_DEBUG=1)")
     sub = parser.add_subparsers(dest="family", metavar="FAMILY")
     sub.required = True
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):

@@ -5,7 +5,9 @@ import argparse
 import json
 import math
 import os
+import shlex
 import sys
+import traceback
 from pathlib import Path
 
 
@@ -21,21 +23,128 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def run_guarded(args) -> int:
-    """Call ``args.func(args)``; turn user errors into one stderr line and exit status 2."""
-    from ..training import DivergenceError
+    """Call ``args.func(args)``. Bad input (``CLIError``, ``ValueError``, missing files, a diverging run) is one
+    line on stderr and exit status 2; Ctrl-C/SIGTERM during training one line saying how to resume, exit
+    130/143; anything else is a bug: one line saying so, the traceback with ``--debug`` or ZERONLP_DEBUG=1,
+    exit status 1."""
+    from ..backend import MissingExtra
+    from ..training import DivergenceError, TrainingInterrupted
 
     prog = f"zeronlp {args.family}" + (f" {args.verb}" if getattr(args, "verb", None) else "")
+    debug = getattr(args, "debug", False) or os.environ.get("ZERONLP_DEBUG", "") not in ("", "0")
     try:
         status = args.func(args)
-    except (CLIError, ValueError, TypeError, KeyError, FileNotFoundError, PermissionError,
-            IsADirectoryError, DivergenceError, RuntimeError) as e:
-        message = e.args[0] if isinstance(e, KeyError) and e.args else e
-        print(f"{prog}: error: {message}", file=sys.stderr)
-        return 2
+    except TrainingInterrupted as e:
+        print(f"{prog}: {interrupted_message(prog, e)}", file=sys.stderr)
+        return e.exit_status
     except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted; nothing was saved", file=sys.stderr)
         return 130
+    except (CLIError, ValueError, OSError, DivergenceError, MissingExtra) as e:
+        if debug:
+            traceback.print_exc()
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2
+    except Exception as error:  # a bug: say so, never disguise it as bad input
+        if debug:
+            traceback.print_exc()
+        print(f"{prog}: internal error ({type(error).__name__}: {error}); this is a bug in zeronlp"
+              + ("" if debug else " — run again with --debug (or ZERONLP_DEBUG=1) for the traceback"),
+              file=sys.stderr)
+        return 1
     return int(status or 0)
+
+
+def interrupted_message(prog: str, e) -> str:
+    """What an interrupted run says: where its checkpoint is and the exact command that continues it."""
+    name = "Ctrl-C" if e.exit_status == 130 else "SIGTERM"
+    if e.checkpoint is None:
+        return (f"interrupted ({name}) at step {e.step}; nothing was saved "
+                "(give --checkpoint PATH to be able to continue)")
+    return f"interrupted ({name}) at step {e.step}; checkpoint written to {e.checkpoint}; continue with: " \
+           f"{prog} --resume {shlex.quote(str(e.checkpoint))}"
+
+
+# ---------------------------------------------------------------------------- train commands
+def add_run_options(parser) -> None:
+    """--checkpoint, --stop-after and --resume: the options every train command shares."""
+    parser.add_argument("--checkpoint", metavar="PATH",
+                        help="write the whole training state to PATH after every epoch, on Ctrl-C/SIGTERM and at "
+                             "--stop-after (continue it with --resume PATH)")
+    parser.add_argument("--stop-after", type=positive_int, metavar="STEPS",
+                        help="stop cleanly after this many optimisation steps in all, writing --checkpoint")
+    parser.add_argument("--resume", metavar="PATH",
+                        help="continue the run saved in this checkpoint; it ends bit for bit as the uninterrupted "
+                             "run would (options that differ from the checkpoint's are refused)")
+
+
+def start_or_resume(args, options: dict, what: str):
+    """(config fields, checkpoint or None) of a train command. A new run takes ``options`` (the command's
+    explicit options, None = default); ``--resume`` takes the checkpoint's config and refuses options that
+    differ from it, except a larger ``--epochs`` (extending a finished run continues it exactly)."""
+    from ..training import load_checkpoint
+
+    if args.stop_after and not (args.checkpoint or args.resume):
+        raise CLIError("--stop-after needs --checkpoint PATH (the run is continued from it with --resume)")
+    check_writable(getattr(args, "checkpoint", None), "checkpoint")
+    if not args.resume:
+        return options, None
+    checkpoint = load_checkpoint(args.resume)
+    saved = checkpoint.meta.get("train_config")
+    if checkpoint.meta.get("command") != what or not isinstance(saved, dict):
+        raise CLIError(f"{args.resume}: not a checkpoint of `zeronlp {what}`")
+    conflicts = [f"--{k.replace('_', '-')} {v} (the checkpoint has {saved.get(k)})" for k, v in options.items()
+                 if v is not None and k != "epochs" and not _same_option(v, saved.get(k))]
+    if args.seed is not None and args.seed != checkpoint.meta.get("seed"):
+        conflicts.append(f"--seed {args.seed} (the checkpoint has {checkpoint.meta.get('seed')})")
+    if conflicts:
+        raise CLIError(f"{args.resume}: options differ from the checkpoint's run: {'; '.join(conflicts)}; "
+                       "drop them to continue that run")
+    done = checkpoint.state["trainer"]["epoch"]
+    epochs = options.get("epochs") or saved["epochs"]
+    if epochs < done:
+        raise CLIError(f"{args.resume}: the checkpoint has done {done} epochs already, more than --epochs {epochs}")
+    return {**saved, "epochs": epochs}, checkpoint
+
+
+def _same_option(given, saved) -> bool:
+    if isinstance(given, str) and isinstance(saved, str) and os.path.exists(given):
+        return os.path.abspath(given) == os.path.abspath(saved)
+    return given == saved
+
+
+def fit(trainer, args, prog: str) -> bool:
+    """Run ``trainer.fit()``; True when the run finished, False when --stop-after ended it (said on stderr)."""
+    import numpy as np
+
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported as one clear error
+        trainer.fit()
+    return fit_report(trainer, prog)
+
+
+def fit_report(trainer, prog: str) -> bool:
+    """True when the trainer's run finished; else says on stderr where it stopped and how to continue."""
+    if trainer.finished or not trainer.stopped_early:
+        return True
+    where = f"checkpoint written to {trainer.checkpoint}; continue with: {prog} --resume " \
+            f"{shlex.quote(str(trainer.checkpoint))}" if trainer.checkpoint else "nothing was saved"
+    print(f"{prog}: stopped after {trainer.step} steps (--stop-after); {where}", file=sys.stderr)
+    return False
+
+
+def check_plot(path) -> Path | None:
+    """Fail before training when a plot cannot be written: its directory, its format, matplotlib."""
+    path = check_writable(path, "plot")
+    if path is None:
+        return None
+    formats = ("png", "pdf", "svg", "jpg", "jpeg", "eps", "ps", "tif", "tiff", "webp")
+    if path.suffix.lower().lstrip(".") not in formats:
+        raise CLIError(f"plot {str(path)!r}: unknown image format {path.suffix or '(none)'!r}; "
+                       f"use one of .{', .'.join(formats)}")
+    from ..plot import _pyplot
+
+    _pyplot()  # a clear error now, not after training, when matplotlib is missing
+    return path
 
 
 def _number_type(cast, accept, expected: str):
@@ -72,6 +181,18 @@ def check_writable(path, what: str = "output") -> Path | None:
     if not os.access(parent, os.W_OK):
         raise CLIError(f"cannot write {what} {str(path)!r}: directory {str(parent)!r} is not writable")
     return path
+
+
+def say(args, line: str) -> None:
+    """A line for the reader: on stdout, or on stderr when --json keeps stdout for the final JSON line."""
+    print(line, file=sys.stderr if getattr(args, "json", False) else sys.stdout, flush=True)
+
+
+def require_gpu() -> None:
+    from ..backend import gpu_available
+
+    if not gpu_available():
+        raise CLIError("--gpu needs CuPy and an NVIDIA GPU (pip install 'zeronlp[gpu]')")
 
 
 def print_json(figures: dict) -> None:

@@ -2,36 +2,18 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 import time
 
-from .common import (CLIError, add_family,
-                     add_json, add_seed, check_writable, non_negative_int, positive_float, positive_int,
-                     print_json, probability)
+from .. import lm
+from .common import (CLIError, add_family, add_json, add_run_options, add_seed, check_plot, check_writable, fit,
+                     non_negative_int, positive_float, positive_int, print_json, probability, require_gpu, say,
+                     start_or_resume)
 
-PRESETS = {
-    # chapter 5: SimpleRnnlm on the first 1000 words of PTB, SGD lr 0.1, no clipping
-    "book-simple": dict(model="simple", epochs=100, batch_size=10, time_size=5, lr=0.1, max_grad=None,
-                        wordvec=100, hidden=100, layers=1, dropout=0.0, tie=False, max_words=1000,
-                        schedule="none"),
-    # chapter 6: Rnnlm (LSTM 100/100), SGD lr 20, clip 0.25, 4 epochs
-    "book-rnnlm": dict(model="lstm", epochs=4, batch_size=20, time_size=35, lr=20.0, max_grad=0.25,
-                       wordvec=100, hidden=100, layers=1, dropout=0.0, tie=False, max_words=None,
-                       schedule="none"),
-    # chapter 6: BetterRnnlm (2 x LSTM 650, dropout 0.5, tied), lr / 4 when validation perplexity worsens
-    "book-better": dict(model="better", epochs=40, batch_size=20, time_size=35, lr=20.0, max_grad=0.25,
-                        wordvec=650, hidden=650, layers=2, dropout=0.5, tie=True, max_words=None,
-                        schedule="plateau"),
-    # not in the book: a small decoder-only Transformer (2 layers, d_model 128, 4 heads, d_ff 512, tied),
-    # AdamW 1e-3 with 200 warm-up steps then a linear decay to 1/10, 7 epochs: test perplexity 123.3 in 1,251 s
-    # on the shared development CPU, less than the book-rnnlm run's time there (135.5 in 1,767 s)
-    "transformer-small": dict(model="transformer", epochs=7, batch_size=20, time_size=35, lr=1e-3, max_grad=1.0,
-                              wordvec=128, hidden=128, layers=2, dropout=0.1, tie=True, max_words=None,
-                              schedule="linear", heads=4, d_model=128, d_ff=512),
-}
-TRAIN_KEYS = ("heads", "d_model", "d_ff",
-              "model", "epochs", "batch_size", "time_size", "lr", "max_grad", "wordvec", "hidden", "layers",
-              "dropout", "tie", "max_words", "schedule")
+OPTIONS = ("model", "corpus", "valid", "test", "max_words", "epochs", "batch_size", "time_size", "lr", "max_grad",
+           "wordvec", "hidden", "layers", "dropout", "heads", "d_model", "d_ff", "tie", "schedule")
 
 
 def register(sub) -> None:
@@ -45,9 +27,9 @@ def register(sub) -> None:
     t.add_argument("--model", choices=["simple", "rnn", "lstm", "gru", "better", "transformer"],
                    help="simple: SimpleRnnlm; rnn/lstm/gru: Rnnlm with that cell; better: BetterRnnlm; "
                         "transformer: a decoder-only TransformerLM (preset transformer-small)")
-    t.add_argument("--preset", choices=sorted(PRESETS), default=None,
+    t.add_argument("--preset", choices=sorted(lm.PRESETS), default=None,
                    help="the book's settings for a model (default book-rnnlm; explicit options override)")
-    t.add_argument("--corpus", default="ptb", help="'ptb' (embedded) or the path of a UTF-8 text file")
+    t.add_argument("--corpus", default=None, help="'ptb' (embedded, the default) or the path of a UTF-8 text file")
     t.add_argument("--valid", metavar="PATH", help="validation text file (for a --corpus PATH)")
     t.add_argument("--test", metavar="PATH", help="test text file (for a --corpus PATH)")
     t.add_argument("--max-words", type=positive_int, help="use only the first N words of each split")
@@ -72,8 +54,9 @@ def register(sub) -> None:
                    help="report training perplexity every N iterations (default 20; 0: never)")
     t.add_argument("--gpu", action="store_true", help="train on the GPU with CuPy")
     add_seed(t)
-    t.add_argument("--out", metavar="PATH", help="save the model (a checkpoint after every epoch) to PATH")
-    t.add_argument("--resume", metavar="PATH", help="continue the run saved in this checkpoint exactly")
+    t.add_argument("--out", metavar="PATH", help="save the trained model to PATH (the best epoch's with --schedule "
+                                                "plateau)")
+    add_run_options(t)
     t.add_argument("--plot", metavar="PATH", help="save the training perplexity curve to PATH")
     add_json(t)
     t.set_defaults(func=run_train)
@@ -85,6 +68,8 @@ def register(sub) -> None:
     e.add_argument("--split", choices=["test", "valid", "train"], default="test", help="split to evaluate")
     e.add_argument("--batch-size", type=positive_int, default=10, help="parallel streams (default 10)")
     e.add_argument("--time-size", type=positive_int, default=35, help="window length (default 35)")
+    e.add_argument("--max-words", type=positive_int, default=None,
+                   help="evaluate only the first N words of the split (default: all of it)")
     e.add_argument("--gpu", action="store_true", help="evaluate on the GPU with CuPy")
     add_json(e)
     e.set_defaults(func=run_eval)
@@ -105,220 +90,118 @@ def register(sub) -> None:
     g.set_defaults(func=run_generate)
 
 
-def _settings(args) -> dict:
-    preset = args.preset or ("book-simple" if args.model == "simple" else
-                             "book-better" if args.model == "better" else
-                             "transformer-small" if args.model == "transformer" else "book-rnnlm")
-    cfg = dict(PRESETS[preset])
-    for key in TRAIN_KEYS:
-        value = getattr(args, key, None)
-        if value is not None:
-            cfg[key] = value
-    given = [f"--{k.replace('_', '-')}" for k in ("heads", "d_model", "d_ff") if getattr(args, k, None)]
-    if given and cfg["model"] != "transformer":
-        raise CLIError(f"{', '.join(given)} only apply to --model transformer")
-    if cfg["tie"] and cfg["wordvec"] != cfg["hidden"] and cfg["model"] != "transformer":
-        raise CLIError(f"--tie needs --wordvec equal to --hidden, got {cfg['wordvec']} and {cfg['hidden']}")
-    cfg["preset"] = preset
-    return cfg
-
-
-def _load_splits(corpus, valid, test, max_words):
-    from ..text.corpus import load_corpus
-
-    options = {}
-    if corpus != "ptb":
-        options = {k: v for k, v in (("valid", valid), ("test", test)) if v}
-    elif valid or test:
-        raise CLIError("--valid/--test go with --corpus PATH; the embedded PTB has its own splits")
-    train, word_to_id, id_to_word = load_corpus(corpus, "train", **options)
-    splits = {"train": train}
-    for name in ("valid", "test"):
-        try:
-            splits[name] = load_corpus(corpus, name, **options)[0]
-        except ValueError:
-            splits[name] = None  # a text file without that split
-    if max_words:
-        splits = {k: (v[:max_words] if v is not None else None) for k, v in splits.items()}
-    words = [id_to_word[i] for i in range(len(id_to_word))]
-    return splits, words
-
-
-def _build(cfg, vocab_size):
-    """(model, optimizer): a recurrent model with SGD, or a TransformerLM with AdamW."""
-    from ..models import build_lm
-    from ..optim import SGD, AdamW
-
-    if cfg["model"] != "transformer":
-        model = build_lm(cfg["model"], vocab_size, cfg["wordvec"], cfg["hidden"], cfg["layers"], cfg["dropout"],
-                         cfg["tie"])
-        return model, SGD(lr=cfg["lr"])
-    from ..models.transformer import make_transformer
-
-    model = make_transformer(vocab_size, "ptb-small", decoder_only=True, d_model=cfg.get("d_model", 128),
-                             num_heads=cfg.get("heads", 4), d_ff=cfg.get("d_ff", 512), num_layers=cfg["layers"],
-                             dropout=cfg["dropout"], tie_weights=cfg["tie"])
-    return model, AdamW(lr=cfg["lr"], weight_decay=0.01)
-
-
-def _linear_schedule(trainer, cfg, train_size):
-    """Warm-up then linear decay over the whole run, continuing from the trainer's iteration (--resume)."""
-    from ..optim import LinearDecay
-    from ..training import StepSchedule
-
-    total = cfg["epochs"] * max((train_size - 1) // (cfg["batch_size"] * cfg["time_size"]), 1)
-    schedule = LinearDecay(trainer.optimizer, total, final_ratio=0.1, warmup=200)
-    schedule.start_lr, schedule.count = cfg["lr"], trainer.iteration
-    trainer.optimizer.lr = cfg["lr"] * max(0.1, 1 - trainer.iteration / total) * min(1.0, (trainer.iteration + 1) / 200)
-    return StepSchedule(schedule)
-
-
 def run_train(args) -> int:
-    from .. import backend, seed
-    from ..evaluate import perplexity
-    from ..training import Callback, RnnlmTrainer
+    from .. import lm, seed
 
-    out = check_writable(args.out, "model")
-    check_writable(args.plot, "plot")
-    if args.plot:
-        from ..plot import _pyplot
-
-        _pyplot()
-    verbose = True  # progress goes to stderr; --json only replaces the final summary on stdout
-    if args.resume:
-        trainer, info = RnnlmTrainer.from_checkpoint(args.resume, verbose=verbose)
-        cfg = dict(info["meta"].get("train_config") or {})
-        if not cfg:
-            raise CLIError(f"{args.resume}: not a checkpoint of `zeronlp lm train`")
-        if args.epochs:
-            cfg["epochs"] = args.epochs
-        splits, words = _load_splits(cfg["corpus"], cfg.get("valid"), cfg.get("test"), cfg["max_words"])
-        if info["vocab"] != words:
-            raise CLIError(f"{args.resume}: the checkpoint's vocabulary ({len(info['vocab'] or [])} words) is not "
-                           f"the corpus's ({len(words)} words)")
-        out = out or args.resume
-        model = trainer.model
-    else:
-        cfg = _settings(args)
-        cfg.update(corpus=args.corpus, valid=args.valid, test=args.test, seed=args.seed)
-        splits, words = _load_splits(args.corpus, args.valid, args.test, cfg["max_words"])
-        seed(args.seed)
-        model, optimizer = _build(cfg, len(words))
-        trainer = RnnlmTrainer(model, optimizer, verbose=verbose)
-    if args.gpu and not backend.is_gpu_array(model.params[0]):
-        if not backend.gpu_available():
-            raise CLIError("--gpu needs CuPy and an NVIDIA GPU (pip install zeronlp[gpu])")
-        state = model.get_state() if hasattr(model, "get_state") else []
-        model.to_gpu()  # the same code runs on CuPy arrays; the carried state and optimizer state move too
-        if state:
-            model.set_state([backend.to_gpu(a) for a in state])
-        trainer.optimizer.state = [{k: backend.to_gpu(a) for k, a in s.items()} for s in trainer.optimizer.state]
-        if trainer.best_params is not None:
-            trainer.best_params = [backend.to_gpu(a) for a in trainer.best_params]
-    train = splits["train"]
-    remaining = cfg["epochs"] - trainer.epochs_done
-    if cfg.get("schedule") == "linear":
-        trainer.callbacks.append(_linear_schedule(trainer, cfg, len(train)))
-    plateau = cfg["schedule"] == "plateau"
-    if plateau and splits["valid"] is None:
-        raise CLIError("--schedule plateau needs a validation split (--valid PATH)")
-    meta = {"train_config": cfg}
-
-    class Checkpoint(Callback):
-        def on_epoch_end(self, tr, epoch):
-            if out is not None:
-                tr.save_checkpoint(out, vocab=words, meta={**meta, "complete": False})
-
-    trainer.callbacks.append(Checkpoint())
-    if not args.json:
-        print(f"lm train: {model!r} on {cfg['corpus']} ({len(train):,} training words, vocabulary {len(words):,}); "
-              f"{remaining} epoch(s) to go")
-    if remaining > 0:
-        import numpy as np
-
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported as one clear error
-            _fit(trainer, train, cfg, args, splits, plateau)
-    if trainer.restore_best():
-        print("restored the parameters of the best validation epoch", file=sys.stderr)
-    results = {"model": type(model).__name__, "epochs": trainer.epochs_done, "seconds": trainer.seconds,
-               "tokens_per_second": trainer.tokens_per_second}
-    start = time.perf_counter()
-    for name in ("valid", "test"):
-        ids = splits[name]
-        results[f"{name}_perplexity"] = (perplexity(model, ids, batch_size=10, time_size=35)
-                                         if ids is not None and len(ids) > 10 * 35 else None)
-    results["eval_seconds"] = time.perf_counter() - start
-    results["best_valid_perplexity"] = None if not trainer.history["valid_ppl"] else min(trainer.history["valid_ppl"])
-    if hasattr(model, "reset_state"):
-        model.reset_state()
-    if out is not None:
-        trainer.save_checkpoint(out, vocab=words, meta={**meta, "complete": True, "results": results})
-    if args.plot:
-        from ..plot import plot_history
-
-        plot_history({"iteration": trainer.history["iteration"], "loss": trainer.history["ppl"]}, path=args.plot,
-                     ylabel="training perplexity")
-    if not args.json:
-        fmt = lambda v: "n/a" if v is None else f"{v:.2f}"  # noqa: E731
-        print(f"valid perplexity {fmt(results['valid_perplexity'])}, test perplexity "
-              f"{fmt(results['test_perplexity'])} ({trainer.seconds:.0f}s training, "
-              f"{trainer.tokens_per_second:,.0f} tokens/s)")
-        if out is not None:
-            print(f"model saved to {out}")
-        if args.plot:
-            print(f"figure saved to {args.plot}")
-    if args.json:
-        print_json(results)
+    out, plot = check_writable(args.out, "model"), check_plot(args.plot)
+    fields, checkpoint = start_or_resume(args, {k: getattr(args, k) for k in OPTIONS}, "lm train")
+    config = lm.config_from_dict(fields) if checkpoint else lm.make_config(args.preset, **fields)
+    seed(args.seed)
+    splits, words = lm.load_splits(config)
+    resumed = {"model": checkpoint.model, "optimizer": checkpoint.optimizer} if checkpoint else {}
+    if checkpoint and checkpoint.vocab != words:
+        raise CLIError(f"{args.resume}: the checkpoint's vocabulary is not the corpus's ({len(words)} words)")
+    trainer = lm.make_trainer(config, splits, words, checkpoint=args.checkpoint, stop_after=args.stop_after,
+                              print_every=args.eval_interval or None, record_every=args.eval_interval or None,
+                              **resumed)
+    trainer.checkpoint_info["meta"].update(command="lm train", seed=args.seed)
+    if checkpoint:
+        trainer.load_state(checkpoint)
+    if args.gpu:
+        require_gpu()
+        trainer.to_gpu()
+    say(args, f"lm train: {trainer.model!r} on {config.corpus} ({len(splits['train']):,} training words, "
+              f"vocabulary {len(words):,}); {config.epochs - trainer.epoch} epoch(s) to go")
+    if not fit(trainer, args, "zeronlp lm train"):
+        return 0
+    best = lm.best_params_callback(trainer)
+    if best is not None and best.restore(trainer.model):
+        say(args, "restored the parameters of the best validation epoch")
+    results = {"model": type(trainer.model).__name__, "epochs": trainer.epoch, "seconds": trainer.seconds,
+               "tokens_per_second": trainer.items_per_second, **lm.evaluate_splits(trainer.model, splits),
+               "best_valid_perplexity": min(trainer.history.get("valid_perplexity") or [None], key=_none_last)}
+    report_lm(args, trainer, results, out, plot, len(words))
     return 0
 
 
-def _fit(trainer, train, cfg, args, splits, plateau):
-    trainer.fit(train[:-1], train[1:], max_epoch=cfg["epochs"] - trainer.epochs_done, batch_size=cfg["batch_size"],
-                time_size=cfg["time_size"], max_grad=cfg["max_grad"], eval_interval=args.eval_interval or None,
-                valid_corpus=splits["valid"] if plateau else None, lr_decay=0.25 if plateau else None,
-                keep_best=plateau)
+def _none_last(value):
+    return float("inf") if value is None else value
+
+
+def report_lm(args, trainer, results, out, plot, vocab_size) -> None:
+    """Save what was asked for and print the final figures (one JSON line with --json)."""
+    from .. import lm
+
+    if out is not None:
+        trainer.model.save(out, vocab=trainer.checkpoint_info["vocab"],
+                           meta={**trainer.checkpoint_info["meta"], "complete": True, "results": results})
+    if plot is not None:
+        from ..plot import plot_history
+
+        plot_history({"iteration": trainer.history["iteration"], "loss": [_exp(v) for v in trainer.history["loss"]]},
+                     path=plot, ylabel="training perplexity")
+    fmt = lambda v: "n/a" if v is None else f"{v:.2f}"  # noqa: E731
+    say(args, f"valid perplexity {fmt(results['valid_perplexity'])}, test perplexity "
+              f"{fmt(results['test_perplexity'])} ({trainer.seconds:.0f}s training, "
+              f"{trainer.items_per_second:,.0f} tokens/s)")
+    if lm.worse_than_uniform(results, vocab_size):
+        print(f"zeronlp lm train: warning: the model predicts worse than a uniform guess over the {vocab_size:,} "
+              "words (perplexity above the vocabulary size): training failed; try a smaller --lr", file=sys.stderr)
+    say(args, f"model saved to {out}" if out is not None else "the model was not saved (give --out PATH)")
+    if plot is not None:
+        say(args, f"figure saved to {plot}")
+    if args.json:
+        print_json(results)
+
+
+def _exp(x: float) -> float:
+    return math.exp(x) if x < 700 else math.inf
 
 
 def run_eval(args) -> int:
-    from .. import backend
     from ..evaluate import perplexity
-    from ..models.base import load
 
-    model, info = load(args.model, with_info=True)
-    if not hasattr(model, "reset_state") and not hasattr(model, "predict"):
-        raise CLIError(f"{args.model}: holds a {type(model).__name__}, not a language model")
-    cfg = info["meta"].get("train_config") or {}
-    corpus = args.corpus or cfg.get("corpus") or "ptb"
-    splits, words = _load_splits(corpus, cfg.get("valid") if not args.corpus else None,
-                                 cfg.get("test") if not args.corpus else None, cfg.get("max_words"))
+    model, info = load_language_model(args.model)
+    saved = info["meta"].get("train_config") or {}
+    fields = {"corpus": args.corpus} if args.corpus else {k: saved.get(k) for k in ("corpus", "valid", "test")}
+    if fields.get("corpus") not in (None, "ptb") and not os.path.exists(fields["corpus"]):
+        raise CLIError(f"{args.model}: its training corpus {fields['corpus']!r} is not found; pass it with --corpus PATH")
+    splits, words = lm.load_splits(lm.make_config(**fields), max_words=args.max_words or 0)
     if info["vocab"] is not None and info["vocab"] != words:
         raise CLIError(f"{args.model}: the model's vocabulary ({len(info['vocab'])} words) is not the one of "
-                       f"corpus {corpus!r} ({len(words)} words)")
+                       f"corpus {fields.get('corpus') or 'ptb'!r} ({len(words)} words)")
     ids = splits[args.split]
     if ids is None:
-        raise CLIError(f"corpus {corpus!r} has no {args.split} split")
+        raise CLIError(f"corpus {fields.get('corpus') or 'ptb'!r} has no {args.split} split")
     if args.gpu:
-        if not backend.gpu_available():
-            raise CLIError("--gpu needs CuPy and an NVIDIA GPU (pip install zeronlp[gpu])")
+        require_gpu()
         model.to_gpu()
     start = time.perf_counter()
     ppl = perplexity(model, ids, batch_size=args.batch_size, time_size=args.time_size)
     seconds = time.perf_counter() - start
+    say(args, f"{args.split} perplexity {ppl:.2f} ({len(ids):,} words of {fields.get('corpus') or 'ptb'}, "
+              f"{seconds:.1f}s)")
     if args.json:
         print_json({"perplexity": ppl, "split": args.split, "words": int(len(ids)), "seconds": seconds})
-    else:
-        print(f"{args.split} perplexity {ppl:.2f} ({len(ids):,} words, {seconds:.1f}s)")
     return 0
+
+
+def load_language_model(path):
+    """(model, info) of a language-model file; a clear error for any other model."""
+    from ..models.base import load
+
+    model, info = load(path, with_info=True)
+    if not hasattr(model, "predict") or hasattr(model, "start_decoding") or "vocab_size" not in model.config:
+        raise CLIError(f"{path}: holds a {type(model).__name__}, not a language model "
+                       "(train one with `zeronlp lm train`)")
+    return model, info
 
 
 def run_generate(args) -> int:
     from .. import seed
     from ..generate import generate_words
-    from ..models.base import load
 
-    model, info = load(args.model, with_info=True)
-    if not hasattr(model, "predict") or hasattr(model, "start_decoding") or "vocab_size" not in model.config:
-        raise CLIError(f"{args.model}: holds a {type(model).__name__}, not a language model")
+    model, info = load_language_model(args.model)
     if not info["vocab"]:
         raise CLIError(f"{args.model}: has no vocabulary to turn ids into words")
     seed(args.seed)

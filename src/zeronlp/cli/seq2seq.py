@@ -1,70 +1,14 @@
 """``zeronlp seq2seq train|eval|predict|attention``: chapters 7 and 8 on the addition and date tasks."""
 from __future__ import annotations
 
-from .common import (CLIError, add_family,
-                     add_json, add_seed, check_writable, non_negative_int, positive_float, positive_int,
-                     print_json, probability)
+import dataclasses
 
-# The book's settings per task: (model, wordvec, hidden, epochs).
-TASK_DEFAULTS = {"addition": ("basic", 16, 128, 25), "date": ("attention", 16, 256, 10)}
-FILE_DEFAULTS = ("basic", 16, 128, 25)
+from ..seq2seq import MODELS
+from .common import (CLIError, add_family, add_json, add_run_options, add_seed, check_plot, check_writable, fit,
+                     non_negative_int, positive_float, positive_int, print_json, probability, say, start_or_resume)
 
-
-def _basic(vocab_size, wordvec_size, hidden_size, bidirectional):
-    from ..models import Seq2seq
-
-    return Seq2seq(vocab_size, wordvec_size, hidden_size)
-
-
-def _peeky(vocab_size, wordvec_size, hidden_size, bidirectional):
-    from ..models import PeekySeq2seq
-
-    return PeekySeq2seq(vocab_size, wordvec_size, hidden_size)
-
-
-def _attention(vocab_size, wordvec_size, hidden_size, bidirectional):
-    from ..models import AttentionSeq2seq
-
-    return AttentionSeq2seq(vocab_size, wordvec_size, hidden_size, bidirectional=bidirectional)
-
-
-# Every model kind `seq2seq train --model KIND` can build, in one place: name -> factory
-# (vocab_size, wordvec_size, hidden_size, bidirectional) -> model with start_decoding/decode_step/generate.
-MODELS = {"basic": _basic, "peeky": _peeky, "attention": _attention}
-BIDIRECTIONAL = {"attention"}  # kinds whose encoder can be bidirectional
-
-
-def _transformer(vocab_size, wordvec_size, hidden_size, bidirectional, **options):
-    """The encoder-decoder Transformer, "toy" preset; options: layers, heads, d_model, d_ff, dropout."""
-    from ..models.transformer import make_transformer
-
-    names = {"layers": "num_layers", "heads": "num_heads", "d_model": "d_model", "d_ff": "d_ff", "dropout": "dropout"}
-    return make_transformer(vocab_size, "toy", **{names[k]: v for k, v in options.items()})
-
-
-MODELS["transformer"] = _transformer
-TRANSFORMER_OPTIONS = ("layers", "heads", "d_model", "d_ff", "dropout")
-
-
-def _schedule(kind, epochs, train_size, batch_size) -> list:
-    """A Transformer's learning rate decays linearly to zero over the run (the other models keep Adam's)."""
-    if kind != "transformer":
-        return []
-    from ..optim import LinearDecay
-    from ..training import StepSchedule
-
-    steps = epochs * max(train_size // min(batch_size, train_size), 1)
-    return [StepSchedule(lambda optimizer: LinearDecay(optimizer, steps, final_ratio=0.0))]
-
-
-def _model_options(args, kind) -> dict:
-    """The --layers/--heads/--d-model/--d-ff/--dropout given, checked to go with --model transformer."""
-    given = {k: getattr(args, k, None) for k in TRANSFORMER_OPTIONS}
-    given = {k: v for k, v in given.items() if v is not None}
-    if given and kind != "transformer":
-        flags = ", ".join("--" + k.replace("_", "-") for k in given)
-        raise CLIError(f"{flags} only apply to --model transformer, not {kind}")
-    return given
+OPTIONS = ("model", "reverse", "bidirectional", "epochs", "batch_size", "hidden", "wordvec", "lr", "max_grad", "size",
+           "layers", "heads", "d_model", "d_ff", "dropout")
 
 
 def register(sub) -> None:
@@ -73,19 +17,20 @@ def register(sub) -> None:
                                    "or on any file in the book's question_answer layout.")
 
     t = verbs.add_parser("train", help="train a model and report test accuracy per epoch")
-    t.add_argument("--task", default="addition",
+    t.add_argument("--task", default=None,
                    help="addition, date, or a PATH to a file in the book's layout (default addition)")
     t.add_argument("--model", choices=sorted(MODELS), default=None,
                    help="architecture (default: basic for addition and files, attention for date)")
-    t.add_argument("--reverse", action="store_true", help="feed the questions reversed (Sutskever et al., 2014)")
-    t.add_argument("--bidirectional", action="store_true", help="bidirectional LSTM encoder, H/2 units per direction (attention only; "
+    t.add_argument("--reverse", action="store_true", default=None,
+                   help="feed the questions reversed (Sutskever et al., 2014)")
+    t.add_argument("--bidirectional", action="store_true", default=None, help="bidirectional LSTM encoder, H/2 units per direction (attention only; "
                         "on dates 99.9%% by epoch 3)")
     t.add_argument("--epochs", type=positive_int, default=None, help="epochs (default 25; date 10)")
-    t.add_argument("--batch-size", type=positive_int, default=128, help="minibatch size (default 128)")
+    t.add_argument("--batch-size", type=positive_int, default=None, help="minibatch size (default 128)")
     t.add_argument("--hidden", type=positive_int, default=None, help="LSTM units (default 128; date 256)")
     t.add_argument("--wordvec", type=positive_int, default=None, help="character embedding size (default 16)")
-    t.add_argument("--lr", type=positive_float, default=0.001, help="Adam learning rate (default 0.001)")
-    t.add_argument("--max-grad", type=positive_float, default=5.0, help="gradient clipping norm (default 5.0)")
+    t.add_argument("--lr", type=positive_float, default=None, help="Adam learning rate (default 0.001)")
+    t.add_argument("--max-grad", type=positive_float, default=None, help="gradient clipping norm (default 5.0)")
     t.add_argument("--size", type=positive_int, default=None,
                    help="number of generated examples (default 50000; files: all lines)")
     t.add_argument("--examples", type=non_negative_int, default=3, help="examples shown per epoch (default 3)")
@@ -99,6 +44,7 @@ def register(sub) -> None:
     add_seed(t)
     t.add_argument("--out", metavar="PATH", help="save the trained model (.npz) to PATH")
     t.add_argument("--plot", metavar="PATH", help="save the loss and accuracy curves to PATH")
+    add_run_options(t)
     add_json(t)
     t.set_defaults(func=run_train)
 
@@ -130,47 +76,41 @@ def run_train(args) -> int:
     from .. import seq2seq as s2s
     from ..data.sequence import TASKS, load_data
 
-    check_writable(args.out, "model")
-    check_writable(args.plot, "plot")
-    if args.plot:
-        from ..plot import _pyplot
-
-        _pyplot()
-    kind, wordvec, hidden, epochs = TASK_DEFAULTS.get(args.task, FILE_DEFAULTS)
-    kind = args.model or kind
-    if args.bidirectional and kind not in BIDIRECTIONAL:
-        raise CLIError(f"--bidirectional needs --model {' or '.join(sorted(BIDIRECTIONAL))}, not {kind}")
-    wordvec, hidden, epochs = args.wordvec or wordvec, args.hidden or hidden, args.epochs or epochs
+    out, plot = check_writable(args.out, "model"), check_plot(args.plot)
+    fields, checkpoint = start_or_resume(args, {"task": args.task, **{k: getattr(args, k) for k in OPTIONS}},
+                                         "seq2seq train")
+    data_seed = {} if checkpoint or args.seed is None else {"data_seed": args.seed}
+    config = s2s.Seq2seqConfig(**fields).validate() if checkpoint else s2s.make_config(**fields, **data_seed)
     seed(args.seed)
-    data = load_data(args.task, seed=1984 if args.seed is None else args.seed, size=args.size,
-                     reverse=args.reverse)
-    model = MODELS[kind](len(data.vocab), wordvec, hidden, args.bidirectional, **_model_options(args, kind))
-    if not args.json:
-        where = args.task if args.task in TASKS else f"file {args.task}"
-        print(f"{kind} seq2seq on {where}: {len(data.x_train)} train / {len(data.x_test)} test, "
-              f"vocabulary {len(data.vocab)}, wordvec {wordvec}, hidden {hidden}, "
-              f"{'reversed' if args.reverse else 'plain'} input, {model.num_params():,} parameters")
-    history = s2s.train(model, data, epochs=epochs, batch_size=args.batch_size, lr=args.lr,
-                        max_grad=args.max_grad, verbose=not args.json, examples=args.examples,
-                        callbacks=_schedule(kind, epochs, len(data.x_train), args.batch_size))
-    acc = history["accuracy"][-1]
-    per_epoch = history["epoch_seconds"]
-    if not args.json:
-        print(f"test accuracy {100 * acc:.3f}% after {len(history['accuracy'])} epochs "
+    data = load_data(config.task, seed=config.data_seed, size=config.size, reverse=config.reverse)
+    resumed = {"model": checkpoint.model, "optimizer": checkpoint.optimizer} if checkpoint else {}
+    trainer = s2s.make_trainer(config, data, examples=args.examples, checkpoint=args.checkpoint,
+                               stop_after=args.stop_after, **resumed)
+    trainer.checkpoint_info.update(vocab=list(data.vocab), meta={**s2s.task_meta(data, config.model),
+                                   "train_config": dataclasses.asdict(config), "command": "seq2seq train",
+                                   "seed": args.seed})
+    if checkpoint:
+        trainer.load_state(checkpoint)
+    where = config.task if config.task in TASKS else f"file {config.task}"
+    say(args, f"{config.model} seq2seq on {where}: {len(data.x_train)} train / {len(data.x_test)} test, vocabulary "
+              f"{len(data.vocab)}, wordvec {config.wordvec}, hidden {config.hidden}, "
+              f"{'reversed' if config.reverse else 'plain'} input, {trainer.model.num_params():,} parameters")
+    if not fit(trainer, args, "zeronlp seq2seq train"):
+        return 0
+    history = trainer.history
+    acc, per_epoch = history["accuracy"][-1], history["epoch_seconds"]
+    say(args, f"test accuracy {100 * acc:.3f}% after {len(history['accuracy'])} epochs "
               f"({sum(per_epoch) / len(per_epoch):.1f}s per epoch)")
-    if args.out:
-        s2s.save(model, args.out, data, kind, meta={"accuracy": acc})
-        if not args.json:
-            print(f"model saved to {args.out}")
-    if args.plot:
-        s2s.plot_training(history, args.plot)
-        if not args.json:
-            print(f"figure saved to {args.plot}")
+    if out:
+        s2s.save(trainer.model, out, data, config.model, meta={"accuracy": acc})
+        say(args, f"model saved to {out}")
+    if plot:
+        s2s.plot_training(history, plot)
+        say(args, f"figure saved to {plot}")
     if args.json:
-        print_json({"accuracy": acc, "accuracy_per_epoch": history["accuracy"], "model": kind,
-                    "task": data.task, "reverse": args.reverse, "bidirectional": args.bidirectional,
-                    "epochs": len(history["accuracy"]), "seconds_per_epoch": per_epoch,
-                    "seconds": history["seconds"][0]})
+        print_json({"accuracy": acc, "accuracy_per_epoch": history["accuracy"], "model": config.model,
+                    "task": data.task, "reverse": config.reverse, "bidirectional": config.bidirectional,
+                    "epochs": len(history["accuracy"]), "seconds_per_epoch": per_epoch, "seconds": trainer.seconds})
     return 0
 
 

@@ -1,55 +1,56 @@
 """``zeronlp spiral``: chapter 1, a two-layer net separating the three spiral arms."""
 from __future__ import annotations
 
-from .common import add_json, add_seed, check_writable, positive_float, positive_int, print_json
+from .common import (add_json, add_run_options, add_seed, check_plot, check_writable, fit, positive_float,
+                     positive_int, print_json, say, start_or_resume)
+
+OPTIONS = ("epochs", "batch_size", "hidden", "lr")
 
 
 def register(sub) -> None:
     p = sub.add_parser("spiral", help="train TwoLayerNet on the spiral data set (chapter 1)",
                        description="Train the book's TwoLayerNet with SGD on the three-armed spiral.")
-    p.add_argument("--epochs", type=positive_int, default=300, help="training epochs (default 300)")
-    p.add_argument("--batch-size", type=positive_int, default=30, help="minibatch size (default 30)")
-    p.add_argument("--hidden", type=positive_int, default=10, help="hidden units (default 10)")
-    p.add_argument("--lr", type=positive_float, default=1.0, help="SGD learning rate (default 1.0)")
+    p.add_argument("--epochs", type=positive_int, help="training epochs (default 300)")
+    p.add_argument("--batch-size", type=positive_int, help="minibatch size (default 30)")
+    p.add_argument("--hidden", type=positive_int, help="hidden units (default 10)")
+    p.add_argument("--lr", type=positive_float, help="SGD learning rate (default 1.0)")
     add_seed(p)
     p.add_argument("--plot", metavar="PATH", help="save the loss curve and decision boundary to PATH")
     p.add_argument("--out", metavar="PATH", help="save the trained model (.npz) to PATH")
+    add_run_options(p)
     add_json(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from .. import seed
-    from ..data import spiral
-    from ..models import TwoLayerNet
-    from ..optim import SGD
-    from ..training import Trainer
+    from .. import seed, spiral
+    from ..data.spiral import load_data
 
-    check_writable(args.plot, "plot")
-    check_writable(args.out, "model")
-    if args.plot:
-        from ..plot import _pyplot
-
-        _pyplot()  # fail now, not after training, when matplotlib is missing
+    plot, out = check_plot(args.plot), check_writable(args.out, "model")
+    fields, checkpoint = start_or_resume(args, {k: getattr(args, k) for k in OPTIONS}, "spiral")
+    config = spiral.make_config(**fields, **({} if checkpoint or args.seed is None else {"data_seed": args.seed}))
     seed(args.seed)
-    x, t = spiral.load_data(seed=1920 if args.seed is None else args.seed)
-    model = TwoLayerNet(input_size=2, hidden_size=args.hidden, output_size=3)
-    trainer = Trainer(model, SGD(lr=args.lr), verbose=not args.json)
-    history = trainer.fit(x, t, max_epoch=args.epochs, batch_size=args.batch_size, eval_interval=10)
-    model.eval()
-    loss = model.forward(x, t)
-    accuracy = float((model.predict(x).argmax(axis=1) == t.argmax(axis=1)).mean())
-    seconds = history["seconds"][0]
-    print(f"spiral: {len(x)} points, {args.epochs} epochs in {seconds:.2f}s: "
-          f"loss {loss:.4f}, training accuracy {accuracy:.3f}")
-    if args.out:
-        model.save(args.out)
-        print(f"model saved to {args.out}")
-    if args.plot:
+    x, t = load_data(seed=config.data_seed)
+    resumed = {"model": checkpoint.model, "optimizer": checkpoint.optimizer} if checkpoint else {}
+    trainer = spiral.make_trainer(config, x, t, checkpoint=args.checkpoint, stop_after=args.stop_after,
+                                  verbose=not args.json, **resumed)
+    trainer.checkpoint_info["meta"].update(command="spiral", seed=args.seed)
+    if checkpoint:
+        trainer.load_state(checkpoint)
+    if not fit(trainer, args, "zeronlp spiral"):
+        return 0
+    model = trainer.model.eval()
+    loss, accuracy = float(model.forward(x, t)), spiral.accuracy(model, x, t)
+    say(args, f"spiral: {len(x)} points, {config.epochs} epochs in {trainer.seconds:.2f}s: "
+              f"loss {loss:.4f}, training accuracy {accuracy:.3f}")
+    if out:
+        model.save(out, meta={"train_config": trainer.checkpoint_info["meta"]["train_config"]})
+        say(args, f"model saved to {out}")
+    if plot:
         from ..plot import plot_spiral_result
 
-        plot_spiral_result(history, model.predict, x, t, args.plot)
-        print(f"figure saved to {args.plot}")
+        plot_spiral_result(trainer.history, model.predict, x, t, plot)
+        say(args, f"figure saved to {plot}")
     if args.json:
-        print_json({"loss": loss, "accuracy": accuracy, "epochs": args.epochs, "seconds": seconds})
+        print_json({"loss": loss, "accuracy": accuracy, "epochs": config.epochs, "seconds": trainer.seconds})
     return 0

@@ -1,8 +1,10 @@
 """``zeronlp word2vec train``: chapters 3-4, CBOW or skip-gram word vectors saved in word2vec format."""
 from __future__ import annotations
 
-from .common import (add_family, CLIError, add_json, add_seed, check_writable, non_negative_int, positive_float,
-                     positive_int, print_json, probability)
+import dataclasses
+
+from .common import (CLIError, add_family, add_json, add_run_options, add_seed, check_writable, fit_report,
+                     non_negative_int, positive_float, positive_int, print_json, probability, say, start_or_resume)
 
 QUERIES = ("you", "year", "car", "toyota")
 ANALOGIES = (("king", "man", "queen"), ("take", "took", "go"), ("car", "cars", "child"), ("good", "better", "bad"))
@@ -15,10 +17,10 @@ def register(sub) -> None:
                          description="Train CBOW or skip-gram. --preset fast (default): large batches, "
                                      "linearly decayed SGD, subsampling, shrunk windows. --preset book: "
                                      "the book's batch 100, Adam 0.001, fixed windows, no subsampling.")
-    t.add_argument("--model", choices=("cbow", "skipgram"), default="cbow", help="architecture (default cbow)")
-    t.add_argument("--preset", choices=("fast", "book"), default="fast",
+    t.add_argument("--model", choices=("cbow", "skipgram"), default=None, help="architecture (default cbow)")
+    t.add_argument("--preset", choices=("fast", "book"), default=None,
                    help="training recipe; the options below override it (default fast)")
-    t.add_argument("--corpus", default="ptb", help="'ptb' (embedded Penn Treebank train split) or a UTF-8 text file")
+    t.add_argument("--corpus", default=None, help="'ptb' (embedded Penn Treebank train split) or a UTF-8 text file")
     t.add_argument("--window", type=positive_int, default=None, help="context words on each side (default 5)")
     t.add_argument("--dim", type=positive_int, default=None, help="vector dimension (default 100)")
     out = t.add_mutually_exclusive_group()
@@ -34,7 +36,7 @@ def register(sub) -> None:
     t.add_argument("--workers", type=positive_int, default=None,
                    help="processes updating shared vectors without locks, like gensim's workers (CPU and SGD "
                         "only; not bit-reproducible; default 1)")
-    t.add_argument("--min-count", type=positive_int, default=1,
+    t.add_argument("--min-count", type=positive_int, default=None,
                    help="drop words seen fewer times (text files only; default 1)")
     t.add_argument("--max-words", type=non_negative_int, default=None,
                    help="stop after this many corpus words (timing a fraction of an epoch)")
@@ -44,20 +46,21 @@ def register(sub) -> None:
     add_seed(t)
     t.add_argument("--out", metavar="PATH", help="save the vectors in word2vec format to PATH")
     t.add_argument("--binary", action="store_true", help="with --out: word2vec binary format instead of text")
+    add_run_options(t)
     add_json(t)
     t.set_defaults(func=run_train)
 
 
-def load_training_corpus(name: str, min_count: int = 1):
-    """(corpus ids, words) of ``'ptb'`` or a text file, as the CLI and the benchmark read them."""
+def load_training_corpus(name: str | None, min_count: int | None = None):
+    """(corpus ids, words) of ``'ptb'`` (the default) or a text file, as the CLI and the benchmark read them."""
     from ..text.corpus import load_corpus
 
-    if name == "ptb":
-        if min_count != 1:
+    if name in (None, "ptb"):
+        if min_count not in (None, 1):
             raise CLIError("--min-count applies to text files; PTB's vocabulary is fixed (10,000 words)")
         corpus, _, id_to_word = load_corpus("ptb")
     else:
-        corpus, _, id_to_word = load_corpus(name, min_count=min_count)
+        corpus, _, id_to_word = load_corpus(name, min_count=min_count or 1)
     return corpus, [id_to_word[i] for i in range(len(id_to_word))]
 
 
@@ -71,41 +74,64 @@ def book_queries(vectors, topn: int = 5, words=QUERIES) -> dict:
 
 def run_train(args) -> int:
     from .. import seed
-    from ..text.word2vec_train import make_config, train_word2vec
+    from ..text import word2vec_train as w2v
 
     if args.binary and not args.out:
         raise CLIError("--binary needs --out PATH")
     check_writable(args.out, "vectors")
-    config = make_config(args.preset, model=args.model, window_size=args.window, hidden_size=args.dim,
-                         negative=args.negative, hs=True if args.hs else None, subsample=args.subsample,
-                         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, workers=args.workers)
+    options = dict(preset=args.preset, model=args.model, window_size=args.window, hidden_size=args.dim,
+                   negative=args.negative, hs=True if args.hs else None, subsample=args.subsample, epochs=args.epochs,
+                   batch_size=args.batch_size, lr=args.lr, workers=args.workers, corpus=args.corpus,
+                   min_count=args.min_count, max_words=args.max_words)
+    fields, checkpoint = start_or_resume(args, options, "word2vec train")
+    run = {k: fields.pop(k) for k in ("preset", "corpus", "min_count", "max_words")}
+    config = w2v.Word2VecConfig(**fields).validate() if checkpoint else w2v.make_config(run["preset"] or "fast", **fields)
     seed(args.seed)
-    corpus, words = load_training_corpus(args.corpus, args.min_count)
-    if args.query:
+    corpus, words = load_training_corpus(run["corpus"], run["min_count"])
+    check_queries(args.query, words, run["corpus"])
+    resumed = {"model": checkpoint.model, "optimizer": checkpoint.optimizer} if checkpoint else {}
+    trainer = w2v.make_trainer(corpus, words, config, max_words=run["max_words"] or None, checkpoint=args.checkpoint,
+                               stop_after=args.stop_after, **resumed)
+    trainer.checkpoint_info.update(vocab=words, meta={"train_config": {**dataclasses.asdict(config), **run},
+                                                      "command": "word2vec train", "seed": args.seed})
+    if checkpoint:
+        trainer.load_state(checkpoint)
+    say(args, f"word2vec: {config.model} on {run['corpus'] or 'ptb'} ({len(corpus):,} words, {len(words):,} types), "
+              f"preset {run['preset'] or 'fast'}, window {config.window_size}, dim {config.hidden_size}, "
+              f"{'hierarchical softmax' if config.hs else f'{config.negative} negatives'}, {config.epochs} epochs")
+    import numpy as np
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        _, vectors, history = w2v.run(trainer, words)
+    if not fit_report(trainer, "zeronlp word2vec train"):
+        return 0
+    report_word2vec(args, vectors, history, config, run, len(words))
+    return 0
+
+
+def check_queries(query, words, corpus) -> None:
+    """Unknown query words are an error before training starts."""
+    if query:
         known = set(words)
-        unknown = [w for w in args.query if w not in known]
+        unknown = [w for w in query if w not in known]
         if unknown:
             raise CLIError(f"query word{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
-                           f"not in the vocabulary of {args.corpus} ({len(words):,} words)")
-    verbose = not args.json
-    if verbose:
-        print(f"word2vec: {config.model} on {args.corpus} ({len(corpus):,} words, {len(words):,} types), "
-              f"preset {args.preset}, window {config.window_size}, dim {config.hidden_size}, "
-              f"{'hierarchical softmax' if config.hs else f'{config.negative} negatives'}, {config.epochs} epochs",
-              flush=True)
-    _, vectors, history = train_word2vec(corpus, words, config, verbose=verbose, max_words=args.max_words or None)
+                           f"not in the vocabulary of {corpus or 'ptb'} ({len(words):,} words)")
+
+
+def report_word2vec(args, vectors, history, config, run, vocab_size) -> None:
+    """Print the training figures and the book's queries, save the vectors; one JSON line with --json."""
     loss = history["epoch_loss"][-1] if history["epoch_loss"] else float("nan")
     seconds, wps = history["seconds"], history["words_per_second"]
-    print(f"trained in {seconds:.2f}s ({wps:,.0f} words/s), final epoch loss {loss:.4f}")
+    say(args, f"trained in {seconds:.2f}s ({wps:,.0f} words/s), final epoch loss {loss:.4f}")
     queries = book_queries(vectors, words=args.query or QUERIES)
     for word, hits in queries["similar"].items():
-        print(f"[query] {word}: " + ", ".join(f"{w} {s:.3f}" for w, s in hits))
+        say(args, f"[query] {word}: " + ", ".join(f"{w} {s:.3f}" for w, s in hits))
     for question, hits in queries["analogy"].items():
-        print(f"[analogy] {question} " + ", ".join(f"{w} {s:.3f}" for w, s in hits))
+        say(args, f"[analogy] {question} " + ", ".join(f"{w} {s:.3f}" for w, s in hits))
     if args.out:
         vectors.save_word2vec(args.out, binary=args.binary)
-        print(f"vectors saved to {args.out}")
+        say(args, f"vectors saved to {args.out}")
     if args.json:
         print_json({"seconds": seconds, "words_per_second": wps, "loss": loss, "epochs": len(history["epoch_loss"]),
-                    "model": config.model, "preset": args.preset, "vocab_size": len(words), **queries})
-    return 0
+                    "model": config.model, "preset": run["preset"] or "fast", "vocab_size": vocab_size, **queries})

@@ -22,11 +22,7 @@ Two recipes (``PRESETS``):
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-import mmap
-import os
-import signal
 import time
 from dataclasses import dataclass
 
@@ -35,8 +31,8 @@ import numpy as np
 from .. import backend
 from ..models.word2vec import CBOW, SkipGram, check_window_size
 from ..optim import make_optimizer
-from ..progress import Progress
-from ..training import DivergenceError, TrainerBase
+from ..training import BatchSource, Callback, Trainer
+from ..training.hogwild import children_cpu_seconds
 
 
 @dataclass
@@ -153,167 +149,119 @@ def build_model(config: Word2VecConfig, vocab_size: int, counts):
     return SkipGram(**common)
 
 
-class Word2VecTrainer(TrainerBase):
-    """Epochs of subsampled, windowed centre words in large batches, with word2vec's rate schedule.
+class Word2VecWindows(BatchSource):
+    """The batch source of word2vec: every epoch draws the subsampled tokens and their (shrunk) windows
+    (``epoch_examples``) and, with ``shuffle``, an order; a batch is (contexts (B, 2w), centres (B,)).
+    ``size`` counts corpus words, subsampled ones included, as word2vec counts them."""
 
-    With ``config.workers > 1`` (CPU, SGD only) the parameters move to shared memory and each epoch's
-    batches are split into that many contiguous parts (as word2vec splits its file among threads),
-    trained by forked processes that update the shared vectors without locks,
-    as word2vec's and gensim's threads do ("Hogwild", Recht et al., 2011). It uses more cores (1.2x
-    faster with 2 on the shared 2-core machine of the benchmark), but runs are no longer bit-for-bit
-    reproducible and lost concurrent updates cost some accuracy.
-    """
+    unit = "words"
 
-    def fit(self, corpus, config: Word2VecConfig, max_words: int | None = None) -> dict:
-        """Train ``self.model`` on ``corpus`` (n,) ids; ``max_words`` stops early (timing a fraction of
-        an epoch). Returns ``history`` with ``seconds``, ``words`` and ``words_per_second`` (corpus words,
-        subsampled ones included, as word2vec counts them) and ``cpu_seconds`` (all processes)."""
-        corpus = np.asarray(corpus)
-        counts = np.bincount(corpus, minlength=self.model.params[0].shape[0])
-        keep = keep_probability(counts, config.subsample) if config.subsample > 0 else None
-        workers = config.workers
-        if workers > 1:
-            if self.model.xp is not np or config.optimizer != "sgd":
-                raise ValueError("workers > 1 needs the CPU and the sgd optimizer (its updates need no state)")
-            share_params(self.model)
-        total = config.epochs * len(corpus)
-        limit = total if max_words is None else min(total, max_words)
-        done_words = 0.0
-        self.stop = False
-        start, cpu_start, child_start = time.perf_counter(), time.process_time(), _children_cpu()
-        self.progress = Progress(limit, desc="word2vec", unit="word", enabled=self.verbose)
-        try:
-            for epoch in range(config.epochs):
-                self.epoch = epoch
-                self._emit("on_epoch_begin", epoch)
-                contexts, target = epoch_examples(corpus, config.window_size, keep, config.dynamic_window)
-                if len(target) == 0:
-                    continue
-                order = backend.rng().permutation(len(target)) if config.shuffle else None
-                batches = np.arange(0, len(target), config.batch_size)
-                job = dict(contexts=contexts, target=target, order=order, config=config, epoch=epoch,
-                           words_per_example=len(corpus) / len(target), done=done_words, total=total,
-                           limit=limit, workers=workers)
-                if workers == 1:
-                    results = [self._run_batches(batches, **job)]
-                else:
-                    parts = np.array_split(batches, workers)  # contiguous text per worker: fewer shared rows
-                    results = _forked(workers, lambda k: self._run_batches(parts[k], **job), self)
-                loss_sum, steps, words = (sum(r[i] for r in results) for i in range(3))
-                done_words += words
-                self.history["epoch_loss"].append(loss_sum / max(steps, 1))
-                self.history["iteration"].append(self.iteration)
-                self.history["loss"].append(loss_sum / max(steps, 1))
-                self._emit("on_epoch_end", epoch)
-                if done_words >= limit - 0.5 or self.stop:
-                    break
-        finally:
-            self.progress.close()
-            self.progress = None
-        seconds = time.perf_counter() - start
-        cpu = time.process_time() - cpu_start + _children_cpu() - child_start
-        self.history.update(seconds=seconds, cpu_seconds=cpu, words=done_words,
-                            words_per_second=done_words / max(seconds, 1e-9))
-        return self.history
+    def __init__(self, corpus, config: Word2VecConfig, keep=None):
+        self.corpus, self.config, self.keep = corpus, config, keep
+        self.contexts = self.target = self.order = None
+        expected = len(corpus) if keep is None else float(keep[corpus].sum())
+        self._len = max(int(math.ceil(expected / config.batch_size)), 1)
 
-    def _run_batches(self, starts, contexts, target, order, config, epoch, words_per_example, done, total,
-                     limit, workers):
-        """Steps on the batches beginning at ``starts``; returns (loss sum, steps, corpus words). With
-        several workers each one assumes the others progress at its pace (for the rate and the limit)."""
-        xp = self.model.xp
-        lr0, B, sgd = config.learning_rate, config.batch_size, config.optimizer == "sgd"
-        loss_sum, steps, words = 0.0, 0, 0.0
-        for s in starts:
-            idx = slice(s, s + B) if order is None else order[s:s + B]
-            batch_c, batch_t = xp.asarray(contexts[idx]), xp.asarray(target[idx])
-            progress = done + words * workers
-            lr = lr0 * max(1e-4, 1.0 - progress / total) if config.lr_decay else lr0
-            self.optimizer.lr = lr * len(batch_t) if sgd else lr  # the loss is a mean over the batch
-            loss = self.step(batch_c, batch_t)
-            loss_sum += loss
-            steps += 1
-            n_words = len(batch_t) * words_per_example
-            words += n_words
-            self.progress.update(int(round(n_words * workers)), epoch=epoch + 1, loss=loss, lr=lr)
-            if done + words * workers >= limit:
-                break
-        return loss_sum, steps, words
+    def start_epoch(self, epoch: int) -> None:
+        c = self.config
+        self.contexts, self.target = epoch_examples(self.corpus, c.window_size, self.keep, c.dynamic_window)
+        self.order = backend.rng().permutation(len(self.target)) if c.shuffle else None
+        self._len = int(math.ceil(len(self.target) / c.batch_size))
+
+    @property
+    def words_per_example(self) -> float:
+        return len(self.corpus) / max(len(self.target), 1)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def batch(self, i: int) -> tuple:
+        B = self.config.batch_size
+        idx = slice(i * B, (i + 1) * B) if self.order is None else self.order[i * B:(i + 1) * B]
+        return self.contexts[idx], self.target[idx]
+
+    def size(self, batch) -> int:
+        return int(round(len(batch[1]) * self.words_per_example))
 
 
-def share_params(model) -> None:
-    """Move every parameter of ``model`` into anonymous shared memory (kept shared by ``os.fork``)."""
-    from ..models.base import Model
+class Word2VecRate(Callback):
+    """word2vec's learning rate: falls linearly from ``lr`` to 1e-4 of it over all the corpus words of
+    the run (a function of the epoch and the position in it, so a resumed run needs no state); for SGD it
+    is per word, so the step's rate is scaled by the batch (the loss is a mean). ``max_words`` stops the
+    run after that many corpus words. With forked workers each assumes the others keep its pace."""
 
-    shared = {}
-    for layer in model.walk():
-        if isinstance(layer, Model):
-            continue
-        for i, a in enumerate(layer.params):
-            if id(a) not in shared:
-                buffer = mmap.mmap(-1, max(a.nbytes, 1))
-                b = np.frombuffer(buffer, dtype=a.dtype, count=a.size).reshape(a.shape)
-                b[...] = a
-                shared[id(a)] = shared[id(b)] = b
-            layer.params[i] = shared[id(a)]
-    model._forget_groups()
+    def __init__(self, config: Word2VecConfig, corpus_size: int, max_words: int | None = None):
+        self.config, self.corpus_size = config, corpus_size
+        self.total = config.epochs * corpus_size
+        self.limit = self.total if max_words is None else min(self.total, max_words)
 
+    def words_done(self, trainer) -> float:
+        """Corpus words trained on before the current batch (all workers)."""
+        source, B = trainer.source, self.config.batch_size
+        local = (trainer.position - getattr(trainer, "part_start", 0)) * trainer.workers
+        return trainer.epoch * self.corpus_size + min(local * B, len(source.target)) * source.words_per_example
 
-def _children_cpu() -> float:
-    t = os.times()
-    return t.children_user + t.children_system
+    def on_step_begin(self, trainer, batch) -> None:
+        c = self.config
+        lr = c.learning_rate
+        if c.lr_decay:
+            lr *= max(1e-4, 1.0 - self.words_done(trainer) / self.total)
+        trainer.optimizer.lr = lr * len(batch[1]) if c.optimizer == "sgd" else lr
 
-
-def _forked(workers: int, run, trainer) -> list:
-    """``run(k)`` for k = 1..workers-1 in forked children and k = 0 here; the results, in order.
-    A child's exception is raised here (DivergenceError as such, others as RuntimeError)."""
-    seeds = backend.rng().integers(0, 2**31 - 1, size=workers)
-    children = []
-    try:
-        for k in range(1, workers):
-            read_end, write_end = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the child: train its share, report through the pipe, leave without cleanup
-                os.close(read_end)
-                try:
-                    backend.seed(int(seeds[k]))
-                    trainer.progress, trainer.verbose = Progress(None, enabled=False), False
-                    message = {"result": list(run(k))}
-                except BaseException as e:  # noqa: BLE001 - everything goes back to the parent
-                    message = {"error": str(e), "divergence": isinstance(e, DivergenceError)}
-                with os.fdopen(write_end, "w") as f:
-                    f.write(json.dumps(message))
-                os._exit(0)
-            os.close(write_end)
-            children.append((pid, read_end))
-        results = [run(0)]
-    except BaseException:
-        for pid, _ in children:
-            os.kill(pid, signal.SIGTERM)
-        raise
-    finally:
-        replies = []
-        for pid, read_end in children:
-            with os.fdopen(read_end) as f:
-                replies.append(f.read())
-            os.waitpid(pid, 0)
-    for reply in replies:
-        message = json.loads(reply) if reply else {"error": "a worker process died"}
-        if "error" in message:
-            raise (DivergenceError if message.get("divergence") else RuntimeError)(message["error"])
-        results.append(tuple(message["result"]))
-    return results
+    def on_step_end(self, trainer, loss) -> None:
+        if self.words_done(trainer) >= self.limit - 0.5:
+            trainer.stop = True
 
 
 def train_word2vec(corpus, words, config: Word2VecConfig | None = None, *, verbose: bool = True,
-                   max_words: int | None = None, callbacks=()):
+                   max_words: int | None = None, callbacks=(), **trainer_options):
     """Train word2vec on ``corpus`` (n,) int ids whose words are ``words`` (id_to_word or a list).
 
     Returns ``(model, vectors, history)``: the trained CBOW/SkipGram, its input vectors as
-    ``WordVectors`` and the trainer's history (``seconds``, ``words_per_second``, ``epoch_loss``).
+    ``WordVectors`` and the trainer's history (``seconds``, ``words``, ``words_per_second``,
+    ``cpu_seconds``, ``epoch_loss``). ``trainer_options`` go to ``Trainer`` (checkpoint, stop_after...).
     """
+    if isinstance(words, dict):  # id_to_word
+        words = [words[i] for i in range(len(words))]
+    trainer = make_trainer(corpus, words, config, verbose=verbose, max_words=max_words, callbacks=callbacks,
+                           **trainer_options)
+    return run(trainer, words)
+
+
+def make_trainer(corpus, words, config: Word2VecConfig | None = None, *, model=None, optimizer=None,
+                 max_words: int | None = None, callbacks=(), **trainer_options) -> Trainer:
+    """The ``Trainer`` of a word2vec run: a ``Word2VecWindows`` source, the ``Word2VecRate`` schedule, and
+    a new CBOW/SkipGram (or ``model``/``optimizer`` of a checkpoint being resumed)."""
+    config = (config or Word2VecConfig()).validate()
+    corpus = check_corpus(corpus, words, config)
+    counts = np.bincount(corpus, minlength=len(words))
+    keep = keep_probability(counts, config.subsample) if config.subsample > 0 else None
+    model = model if model is not None else build_model(config, len(words), counts)
+    optimizer = optimizer if optimizer is not None else make_optimizer(config.optimizer, config.learning_rate)
+    rate = Word2VecRate(config, len(corpus), max_words)
+    return Trainer(model, optimizer, Word2VecWindows(corpus, config, keep), epochs=config.epochs,
+                   callbacks=[rate, *callbacks], workers=config.workers, desc="word2vec", record_every=None,
+                   **trainer_options)
+
+
+def run(trainer: Trainer, words):
+    """Fit ``trainer`` (from ``make_trainer``) -> (model, WordVectors, history) with word2vec's figures."""
     from .vectors import WordVectors
 
-    config = (config or Word2VecConfig()).validate()
+    start, cpu_start, child_start = time.perf_counter(), time.process_time(), children_cpu_seconds()
+    history = dict(trainer.fit())
+    seconds = time.perf_counter() - start
+    if trainer.position:  # stopped inside an epoch (max_words): its loss so far counts as the last epoch's
+        history["epoch_loss"] = [*history["epoch_loss"], trainer.epoch_loss_so_far]
+    history.update(cpu_seconds=time.process_time() - cpu_start + children_cpu_seconds() - child_start,
+                   words=history["items"], words_per_second=history["items_per_second"], this_run_seconds=seconds)
+    history["config"] = dataclasses.asdict(trainer.source.config)
+    model = trainer.model
+    return model, WordVectors(model.word_vecs, list(words)), history
+
+
+def check_corpus(corpus, words, config: Word2VecConfig):
+    """The corpus as an int array, checked against the vocabulary and the window."""
     corpus = np.asarray(corpus)
     if corpus.ndim != 1 or corpus.size == 0:
         raise ValueError("cannot train word2vec on an empty corpus")
@@ -322,19 +270,10 @@ def train_word2vec(corpus, words, config: Word2VecConfig | None = None, *, verbo
     if len(corpus) < 2 * config.window_size + 1:
         raise ValueError(f"the corpus has {len(corpus)} words, fewer than one window of "
                          f"{2 * config.window_size + 1} (window_size {config.window_size}); use a smaller window")
-    if isinstance(words, dict):
-        words = [words[i] for i in range(len(words))]
-    words = list(words)
     if corpus.min() < 0 or corpus.max() >= len(words):
         raise ValueError(f"corpus ids must lie in [0, {len(words)}), the size of the vocabulary")
-    counts = np.bincount(corpus, minlength=len(words))
-    model = build_model(config, len(words), counts)
-    optimizer = make_optimizer(config.optimizer, config.learning_rate)
-    trainer = Word2VecTrainer(model, optimizer, callbacks=callbacks, verbose=verbose)
-    history = trainer.fit(corpus, config, max_words=max_words)
-    history["config"] = dataclasses.asdict(config)
-    return model, WordVectors(model.word_vecs, words), history
+    return corpus
 
 
 __all__ = ["Word2VecConfig", "PRESETS", "make_config", "keep_probability", "epoch_examples", "build_model",
-           "Word2VecTrainer", "train_word2vec"]
+           "Word2VecWindows", "Word2VecRate", "make_trainer", "run", "train_word2vec"]

@@ -1,0 +1,48 @@
+"""Chapter 1's run: the book's TwoLayerNet separating the three arms of the spiral, trained by the Trainer.
+
+    config = SpiralConfig()                      # hidden 10, SGD lr 1.0, 300 epochs, batch 30
+    trainer = make_trainer(config, *spiral.load_data())
+    trainer.fit();  accuracy(trainer.model, x, t)
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from .optim import SGD
+from .training import ArrayBatches, Trainer
+
+
+@dataclass
+class SpiralConfig:
+    """The book's settings (chapter 1, ``ch01/train.py``)."""
+
+    hidden: int = 10  # hidden units
+    epochs: int = 300
+    batch_size: int = 30
+    lr: float = 1.0  # SGD
+    data_seed: int = 1920  # the seed that draws the spiral's noise
+
+
+def make_config(**overrides) -> SpiralConfig:
+    return SpiralConfig(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def make_trainer(config: SpiralConfig, x, t, *, model=None, optimizer=None, **trainer_options) -> Trainer:
+    """The ``Trainer`` of a run: shuffled minibatches, SGD, the loss recorded every 10 steps."""
+    from .models import TwoLayerNet
+
+    model = model if model is not None else TwoLayerNet(input_size=x.shape[1], hidden_size=config.hidden,
+                                                        output_size=t.shape[1])
+    info = {"meta": {"train_config": dataclasses.asdict(config)}}
+    return Trainer(model, optimizer if optimizer is not None else SGD(lr=config.lr),
+                   ArrayBatches(x, t, batch_size=config.batch_size), epochs=config.epochs, record_every=10,
+                   checkpoint_info=info, **trainer_options)
+
+
+def accuracy(model, x, t) -> float:
+    """Fraction of points whose most likely class is the labelled one (t one-hot)."""
+    return float((model.predict(x).argmax(axis=1) == t.argmax(axis=1)).mean())
+
+
+__all__ = ["SpiralConfig", "make_config", "make_trainer", "accuracy"]
