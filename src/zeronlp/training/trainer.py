@@ -193,6 +193,7 @@ class Trainer:
                                   "try a smaller learning rate or gradient clipping")
         self.model.backward()
         grads = self.model.grads
+        self._emit("on_gradients", grads)  # e.g. an all-reduce across processes, before clipping
         if self.max_grad is not None:
             clip_grads(grads, self.max_grad)
         self.optimizer.update(self.model.params, grads)
