@@ -32,3 +32,9 @@ def _seeded():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def torch():
+    """PyTorch for a parity test; that test alone is skipped without it (the gradient checks never need it)."""
+    return pytest.importorskip("torch")

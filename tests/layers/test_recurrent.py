@@ -125,7 +125,6 @@ def test_make_recurrent_shapes():
 
 
 # ---------------------------------------------------------------------------------------------- PyTorch parity
-torch = pytest.importorskip("torch")
 
 _TORCH_LSTM_ORDER = [1, 2, 0, 3]  # ours f, g, i, o  <-  torch's i, f, g, o
 
@@ -178,7 +177,7 @@ def _ours_param_list(layer):
 
 @pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("num_layers,bidirectional", [(1, False), (2, False), (1, True), (2, True)])
-def test_parity_with_torch(kind, num_layers, bidirectional):
+def test_parity_with_torch(kind, num_layers, bidirectional, torch):
     torch.manual_seed(0)
     module = getattr(torch.nn, TORCH_CLASSES[kind])(D, H, num_layers=num_layers, batch_first=True,
                                                     bidirectional=bidirectional).double()
@@ -201,7 +200,7 @@ def test_parity_with_torch(kind, num_layers, bidirectional):
 
 
 @pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
-def test_parity_with_torch_from_a_given_state(kind):
+def test_parity_with_torch_from_a_given_state(kind, torch):
     """A stateful layer started from (h0, c0) matches torch, including the gradients of the state."""
     torch.manual_seed(1)
     module = getattr(torch.nn, TORCH_CLASSES[kind])(D, H, batch_first=True).double()
@@ -222,7 +221,7 @@ def test_parity_with_torch_from_a_given_state(kind):
 
 
 @pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
-def test_cells_match_torch_cells(kind):
+def test_cells_match_torch_cells(kind, torch):
     torch.manual_seed(2)
     module = getattr(torch.nn, TORCH_CLASSES[kind] + "Cell")(D, H).double()
     cell = {"rnn": RNN, "lstm": LSTM, "gru": GRU}[kind](*torch_to_ours(kind, module.weight_ih, module.weight_hh,

@@ -106,10 +106,9 @@ def test_dropout_masks(xp):
     assert layer.forward(x) is x
 
 
-torch = pytest.importorskip("torch")
 
 
-def test_softmax_loss_matches_torch_cross_entropy_with_ignore_index():
+def test_softmax_loss_matches_torch_cross_entropy_with_ignore_index(torch):
     r = np.random.default_rng(2)
     xs = r.standard_normal((3, 5, V))
     ts = r.integers(0, V, size=(3, 5))
@@ -124,7 +123,7 @@ def test_softmax_loss_matches_torch_cross_entropy_with_ignore_index():
     np.testing.assert_allclose(dxs, xt.grad.numpy(), rtol=1e-8, atol=1e-12)
 
 
-def test_embedding_and_affine_match_torch():
+def test_embedding_and_affine_match_torch(torch):
     r = np.random.default_rng(3)
     W, b = r.standard_normal((V, D)), r.standard_normal(V)
     ids = _ids(r)
