@@ -270,7 +270,8 @@ BUILTIN_CORPORA = ("ptb",)  # names load_corpus knows without a file
 
 
 def load_corpus(name_or_path, split: str = "train", **options):
-    """``'ptb'`` or a text-file path -> the book's triple (corpus (T,) int32, word_to_id, id_to_word) of ``split``.
+    """``'ptb'``, a text-file path or a built corpus directory -> the book's triple (corpus (T,) int32,
+    word_to_id, id_to_word) of ``split``.
 
     ``'ptb'`` is the embedded Penn Treebank (``zeronlp.data.ptb.load_data``,
     takes no options). Any other value is a UTF-8 text file read by
@@ -279,7 +280,9 @@ def load_corpus(name_or_path, split: str = "train", **options):
     ``lowercase``, ``tokenizer``, ``eos``, ``unk``); every split of one file
     shares the train vocabulary. A file literally named ``ptb`` is reached as
     ``./ptb``. Results are cached per file contents and options, and returned as
-    fresh copies.
+    fresh copies. A directory written by ``zeronlp corpus build`` (``text.corpus_build``) gives its ids
+    as a read-only ``numpy.memmap`` (nothing loads the whole corpus); its valid/test come from
+    ``valid``/``test`` text files encoded with its vocabulary.
     """
     if split not in ("train", "valid", "test"):
         raise ValueError(f"split must be 'train', 'valid' or 'test', got {split!r}")
@@ -292,8 +295,11 @@ def load_corpus(name_or_path, split: str = "train", **options):
 
         return ptb.load_data(split)
     path = Path(name_or_path)
+    if path.is_dir() and (path / "corpus.json").is_file():
+        return _load_built(path, split, options)
     if path.is_dir():
-        raise IsADirectoryError(f"{path}: is a directory, not a corpus text file")
+        raise IsADirectoryError(f"{path}: is a directory, not a corpus text file (nor a corpus built by "
+                                "`zeronlp corpus build`)")
     if not path.exists():
         names = ", ".join(repr(n) for n in BUILTIN_CORPORA)
         raise FileNotFoundError(f"{str(name_or_path)!r}: no such file, and not a built-in corpus "
@@ -304,6 +310,37 @@ def load_corpus(name_or_path, split: str = "train", **options):
     ids = corpus.split(split)
     word_to_id = dict(corpus.vocab.word_to_id)
     return ids.copy(), word_to_id, corpus.vocab.id_to_word
+
+
+def _load_built(path: Path, split: str, options: dict):
+    """A directory of ``zeronlp corpus build``: train is its memory-mapped ids (never copied); valid/test are
+    the ``valid``/``test`` text files encoded with its vocabulary. Other options must be the build's."""
+    from .corpus_build import open_corpus
+
+    built = open_corpus(path)
+    h = built.header
+    names = {"min_count": "min_count", "max_size": "max_vocab", "lowercase": "lowercase", "tokenizer": "tokenizer",
+             "eos": "eos", "unk": "unk"}
+    for key, value in options.items():
+        if key in ("valid", "test"):
+            continue
+        if key not in names:
+            raise ValueError(f"unknown corpus option {key!r}")
+        if value != h.get(names[key]) and not (key == "min_count" and value == 1):
+            raise ValueError(f"{path}: the corpus was built with {names[key]}={h.get(names[key])!r}, not {value!r}; "
+                             "build it again to change that")
+    vocab = built.vocab
+    if split == "train":
+        ids = built.ids
+    elif options.get(split):
+        lines = [tokenize(line, h["tokenizer"], h["lowercase"]) for line in read_lines(options[split])]
+        tokens = [w for words in lines if words for w in words + ([h["eos"]] if h["eos"] is not None else [])]
+        if not tokens:
+            raise ValueError(f"{options[split]}: the {split} file contains no tokens (only whitespace)")
+        ids = vocab.encode(tokens)
+    else:
+        raise ValueError(f"the built corpus {path} has no {split} split: pass {split}=PATH (a text file)")
+    return ids, dict(vocab.word_to_id), vocab.id_to_word
 
 
 def _file_key(path: Path):
