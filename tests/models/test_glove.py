@@ -1,0 +1,93 @@
+"""GloVe: the weighted least-squares layer, distance-weighted counts, the reference AdaGrad, training."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import zeronlp
+from zeronlp.gradcheck import assert_gradients
+from zeronlp.layers.glove import GloVeLoss, glove_weight
+from zeronlp.models.base import load
+from zeronlp.models.glove import GloVe
+from zeronlp.text import glove_train as gt
+from tests.gradcase import GradCase
+
+N, D = 5, 4
+X = np.array([0.5, 1.0, 3.5, 7.0, 1.5])  # below and above x_max=2
+
+
+def _glove_loss_case(r):
+    return GloVeLoss(x_max=2.0, alpha=0.75), [r.standard_normal((N, D)), r.standard_normal((N, D)),
+                                              r.standard_normal(N), r.standard_normal(N), X.copy()]
+
+
+GRAD_CASES = [GradCase(GloVeLoss, _glove_loss_case)]
+
+
+def test_glove_loss_value():
+    r = np.random.default_rng(0)
+    layer, (w, wc, b, bc, x) = _glove_loss_case(r)
+    diff = (w * wc).sum(1) + b + bc - np.log(x)
+    f = np.minimum(1.0, (x / 2.0) ** 0.75)
+    assert layer.forward(w, wc, b, bc, x) == pytest.approx(0.5 * (f * diff ** 2).sum())
+    np.testing.assert_allclose(glove_weight(np.array([1.0, 100.0, 400.0])), [100 ** -0.75, 1, 1])
+
+
+def test_model_gradients_with_repeated_rows():
+    zeronlp.seed(0)
+    model = GloVe(6, 3, x_max=2.0)
+    rows, cols = np.array([0, 2, 2, 5]), np.array([1, 1, 3, 2])
+    errors = assert_gradients(model, [rows, cols, np.array([0.5, 3.0, 1.0, 2.5])])
+    assert max(errors.values()) < 1e-6
+
+
+def test_cooccurrence_is_distance_weighted_and_symmetric():
+    corpus = np.array([0, 1, 2, 0, 1, 3, 3])
+    X = gt.cooccurrence(corpus, 4, window_size=2).toarray()
+    expected = np.zeros((4, 4))
+    for i in range(len(corpus)):  # the definition, one pair at a time
+        for d in (1, 2):
+            if i + d < len(corpus):
+                expected[corpus[i], corpus[i + d]] += 1 / d
+                expected[corpus[i + d], corpus[i]] += 1 / d
+    np.testing.assert_allclose(X, expected)
+    rows, cols, x = gt.cooccurrence_entries(corpus, 4, 2)
+    assert len(x) == np.count_nonzero(expected) and (x > 0).all()
+
+
+def test_reference_adagrad_first_steps():
+    """A step is lr g / sqrt(1 + sum of (lr g)^2 so far, this one included)."""
+    zeronlp.seed(0)
+    model = GloVe(3, 2)
+    opt = gt.reference_adagrad(model, lr=0.05)
+    p = model.params[0]
+    before = p.copy()
+    g = np.full_like(p, 2.0)
+    opt.state = opt.state[:1]
+    opt.update([p], [g])
+    np.testing.assert_allclose(before - p, 0.05 * 2.0 / np.sqrt(1 + (0.05 * 2.0) ** 2), rtol=1e-5)
+
+
+def test_training_lowers_the_loss_and_saves(tmp_path):
+    r = np.random.default_rng(1)
+    corpus = r.integers(0, 30, size=3000)
+    zeronlp.seed(0)
+    words = [f"w{i}" for i in range(30)]
+    model, vectors, history = gt.train_glove(corpus, words, gt.GloVeConfig(hidden_size=8, epochs=5, batch_size=256,
+                                                                            x_max=10), verbose=False)
+    assert history["epoch_loss"][-1] < history["epoch_loss"][0]
+    np.testing.assert_allclose(vectors.vectors, model.params[0] + model.params[1])
+    model.save(tmp_path / "g.npz")
+    np.testing.assert_array_equal(load(tmp_path / "g.npz").word_vecs, model.word_vecs)
+
+
+@pytest.mark.parametrize("corpus, message", [(np.array([3]), "corpus of 1 words"),
+                                             (np.array([0, 9]), "must lie in")])
+def test_bad_corpus(corpus, message):
+    with pytest.raises(ValueError, match=message):
+        gt.make_trainer(corpus, ["a", "b"], gt.GloVeConfig(epochs=1))
+
+
+def test_bad_config():
+    with pytest.raises(ValueError, match="x_max"):
+        gt.GloVeConfig(x_max=0).validate()
