@@ -10,7 +10,7 @@ from zeronlp.layers.glove import GloVeLoss, glove_weight
 from zeronlp.models.base import load
 from zeronlp.models.glove import GloVe
 from zeronlp.text import glove_train as gt
-from tests.gradcase import GradCase
+from tests.gradcase import GradCase, run_grad_case
 
 N, D = 5, 4
 X = np.array([0.5, 1.0, 3.5, 7.0, 1.5])  # below and above x_max=2
@@ -22,6 +22,10 @@ def _glove_loss_case(r):
 
 
 GRAD_CASES = [GradCase(GloVeLoss, _glove_loss_case)]
+
+
+def test_gradients():
+    assert max(run_grad_case(GRAD_CASES[0]).values()) < 1e-6
 
 
 def test_glove_loss_value():
@@ -81,8 +85,8 @@ def test_training_lowers_the_loss_and_saves(tmp_path):
     np.testing.assert_array_equal(load(tmp_path / "g.npz").word_vecs, model.word_vecs)
 
 
-@pytest.mark.parametrize("corpus, message", [(np.array([3]), "corpus of 1 words"),
-                                             (np.array([0, 9]), "must lie in")])
+@pytest.mark.parametrize("corpus, message", [(np.array([3]), "corpus of 1 words"), (np.arange(5) % 2, "fewer than one window"),
+                                             (np.array([0, 9] * 20), "must lie in")])
 def test_bad_corpus(corpus, message):
     with pytest.raises(ValueError, match=message):
         gt.make_trainer(corpus, ["a", "b"], gt.GloVeConfig(epochs=1))

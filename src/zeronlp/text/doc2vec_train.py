@@ -247,8 +247,8 @@ def load_documents(data: str, max_docs: int | None = None):
     else:
         texts = [line for line in read_lines(data) if line.strip()]
         labels, n_train = None, len(texts)
-    if max_docs is not None and max_docs < len(texts):  # an even sample of train and test
-        keep = np.sort(backend.rng().permutation(len(texts))[:max_docs]) if max_docs else np.zeros(0, np.int64)
+    if max_docs is not None and max_docs < len(texts):  # evenly spaced documents: both labels, train and test
+        keep = np.unique(np.linspace(0, len(texts) - 1, max_docs).round().astype(np.int64))
         n_train = int((keep < n_train).sum())
         texts, labels = [texts[i] for i in keep], None if labels is None else labels[keep]
     if not texts:

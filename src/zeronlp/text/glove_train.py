@@ -93,8 +93,9 @@ def reference_adagrad(model, lr: float) -> AdaGrad:
 
 def check_corpus(corpus, words, window_size: int) -> np.ndarray:
     corpus = np.asarray(corpus)
-    if corpus.ndim != 1 or corpus.size < 2:
-        raise ValueError(f"cannot train GloVe on a corpus of {corpus.size} words (it needs pairs of words)")
+    if corpus.ndim != 1 or corpus.size <= window_size:
+        raise ValueError(f"cannot train GloVe on a corpus of {corpus.size} words: fewer than one window of "
+                         f"{window_size + 1} words (window_size {window_size}); use more text or a smaller window")
     if corpus.dtype.kind not in "iu":
         raise TypeError(f"corpus must hold integer word ids, got dtype {corpus.dtype}")
     if corpus.min() < 0 or corpus.max() >= len(words):
