@@ -4,8 +4,19 @@
 # files it did not generate (`zeronlp seq2seq eval --data tests/data/book_date.txt`).
 set -euo pipefail
 cd "$(dirname "$0")"
-awk 'BEGIN{srand(7); for(i=0;i<30;i++){a=int(rand()*1000); b=int(rand()*1000); printf "%-7s_%-4s\n", a "+" b, a+b}}' \
-    > book_addition.txt
+# Additions in the book's mix: each operand 1, 2 or 3 digits with equal odds, a uniform value of that length;
+# 100,000 distinct questions drawn and N of them kept at random (N = 50,000 gives dataset/addition.txt's
+# operand-length frequencies; a smaller N is a random sample of such a file).
+additions() {  # additions SEED N
+  awk -v seed="$1" -v n="$2" 'function operand(  d) { d = int(rand() * 3)
+      return d == 0 ? int(rand() * 10) : d == 1 ? 10 + int(rand() * 90) : 100 + int(rand() * 900) }
+    BEGIN { srand(seed); k = 0; pool = 100000
+            while (k < pool) { a = operand(); b = operand(); q = a "+" b
+              if (!(q in seen)) { seen[q] = 1; qs[k] = q; sums[k] = a + b; k++ } }
+            left = n; for (i = 0; i < pool; i++) if (rand() * (pool - i) < left) {
+              printf "%-7s_%-4s\n", qs[i], sums[i]; left-- } }'
+}
+additions 7 30 > book_addition.txt
 i=0; : > book_date.txt
 for d in 1971-03-04 1975-12-31 1979-07-14 1980-02-29 1983-11-09 1986-05-01 1989-09-23 1990-10-31 1992-06-17 \
          1994-09-27 1996-01-02 1997-02-26 1999-12-25 2000-01-01 2001-09-11 2003-08-19 2004-09-13 2005-04-30 \
@@ -21,12 +32,11 @@ for d in 1971-03-04 1975-12-31 1979-07-14 1980-02-29 1983-11-09 1986-05-01 1989-
   printf "%-29s_%s\n" "$q" "$d" >> book_date.txt; i=$((i+1))
 done
 
-# `make_book_files.sh DIR` also writes 2000-line files to DIR (not kept in the repository): 2000 random
-# additions, and 2000 random days from 1970-01-01 to 2017-06-30, 200 per date family, formatted by GNU date.
+# `make_book_files.sh DIR` also writes 2000-line files to DIR (not kept in the repository): 2000 additions in
+# the book's mix, and 2000 random days from 1970-01-01 to 2017-06-30, 200 per date family, formatted by GNU date.
 if [ $# -ge 1 ]; then
   out=$1; mkdir -p "$out"; tmp=$(mktemp -d)
-  awk 'BEGIN{srand(11); for(i=0;i<2000;i++){a=int(rand()*1000); b=int(rand()*1000); printf "%-7s_%-4s\n", a "+" b, a+b}}' \
-      > "$out/addition_2000.txt"
+  additions 11 2000 > "$out/addition_2000.txt"
   awk 'BEGIN{srand(12); for(i=0;i<2000;i++) printf "1970-01-01 +%d days\n", int(rand()*17347)}' > "$tmp/days"
   date -f "$tmp/days" +%F > "$tmp/iso"
   fmts=("%B %-d, %Y" "%b %-d, %Y" "%B %-d, %Y|lower" "%b %-d, %Y|lower" "%B %-d, %Y|upper" "%b %-d, %Y|upper"

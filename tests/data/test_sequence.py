@@ -139,3 +139,21 @@ def test_bad_files(tmp_path):
         sequence.generate("subtraction")
     with pytest.raises(ValueError, match="positive"):
         sequence.generate_addition(0)
+
+
+def test_addition_follows_the_books_mix_of_operand_lengths():
+    """The book's dataset/addition.txt: first operand 1/2/3 digits in ~10/32/58 % of 50,000 distinct lines;
+    operand-length pairs 1-1 ... 3-3 at 0.1, 0.9, 8.8, 0.9, 8.0, 23.6, 8.7, 23.9, 25.2 %."""
+    pairs = sequence.generate_addition(50_000, seed=5)
+    assert len(set(q for q, _ in pairs)) == 50_000
+    a = np.array([len(q.split("+")[0]) for q, _ in pairs])
+    b = np.array([len(q.split("+")[1]) for q, _ in pairs])
+    np.testing.assert_allclose([100 * (a == k).mean() for k in (1, 2, 3)], [10, 32, 58], atol=1.5)
+    book = [0.1, 0.9, 8.8, 0.9, 8.0, 23.6, 8.7, 23.9, 25.2]
+    ours = [100 * ((a == i) & (b == j)).mean() for i in (1, 2, 3) for j in (1, 2, 3)]
+    np.testing.assert_allclose(ours, book, atol=2.0)
+    assert all(int(q.split("+")[0]) + int(q.split("+")[1]) == int(t[1:]) for q, t in pairs[:1000])
+    uniform = sequence.generate_addition(5000, seed=5, distribution="uniform")
+    assert np.mean([len(q.split("+")[0]) == 3 for q, _ in uniform]) > 0.85
+    with pytest.raises(ValueError, match="distribution"):
+        sequence.generate_addition(10, distribution="zipf")

@@ -32,12 +32,43 @@ _LAST_DAY = datetime.date(2017, 6, 30).toordinal()
 
 
 # ---------------------------------------------------------------------------- generators
-def generate_addition(n: int = DEFAULT_SIZE, seed: int | None = 0, max_value: int = 999) -> list[tuple[str, str]]:
-    """n pairs ("a+b", "_sum") with a, b uniform in 0..max_value."""
+def generate_addition(n: int = DEFAULT_SIZE, seed: int | None = 0, max_value: int = 999,
+                      distribution: str = "book") -> list[tuple[str, str]]:
+    """n distinct pairs ("a+b", "_sum").
+
+    ``distribution='book'`` follows the book's ``dataset/addition.txt``: each operand has 1, 2 or 3 digits
+    with equal probability and a uniform value of that many digits (0-9, 10-99, 100-999); questions are
+    drawn until twice ``n`` are distinct, and ``n`` of them are kept at random. Short operands then fill
+    their few possible questions, so the first operand has 1, 2 and 3 digits in about 10, 32 and 58 % of
+    the lines, as in the book's file. ``'uniform'``: a and b uniform in 0..max_value (mostly 3 digits).
+    """
     _check_size(n)
     g = np.random.default_rng(seed)
-    ab = g.integers(0, max_value + 1, size=(n, 2))
-    return [(f"{a}+{b}", f"{START}{a + b}") for a, b in ab.tolist()]
+    if distribution == "uniform":
+        ab = g.integers(0, max_value + 1, size=(n, 2))
+        return [(f"{a}+{b}", f"{START}{a + b}") for a, b in ab.tolist()]
+    if distribution != "book":
+        raise ValueError(f"distribution must be 'book' or 'uniform', got {distribution!r}")
+    if max_value != 999:
+        raise ValueError("the book's distribution has operands of 1 to 3 digits (max_value 999)")
+    pool = 2 * n
+    if pool > 1000 * 1000:
+        raise ValueError(f"there are only 1,000,000 distinct questions of up to 3 digits; cannot draw {n:,} "
+                         f"in the book's way (at most 500,000)")
+    low, high = np.array([0, 10, 100]), np.array([10, 100, 1000])
+    codes, seen = [], np.zeros(1000 * 1000, dtype=bool)
+    while sum(len(c) for c in codes) < pool:
+        digits = g.integers(0, 3, size=(pool, 2))
+        ab = g.integers(low[digits], high[digits])  # (pool, 2) operands with those digit counts
+        code = ab[:, 0] * 1000 + ab[:, 1]
+        code = code[np.sort(np.unique(code, return_index=True)[1])]  # distinct, in order of drawing
+        code = code[~seen[code]]
+        seen[code] = True
+        codes.append(code)
+    code = np.concatenate(codes)[:pool]
+    code = code[np.sort(g.choice(pool, size=n, replace=False))]
+    a, b = (code // 1000).tolist(), (code % 1000).tolist()
+    return [(f"{x}+{y}", f"{START}{x + y}") for x, y in zip(a, b)]
 
 
 def format_date(date: datetime.date, family: int) -> str:
@@ -78,7 +109,8 @@ def generate_dates(n: int = DEFAULT_SIZE, seed: int | None = 0) -> list[tuple[st
 
 
 def generate(task: str, n: int | None = None, seed: int | None = 0) -> list[tuple[str, str]]:
-    """Pairs of the named task ("addition" or "date"), ``n`` of them (default 50,000)."""
+    """Pairs of the named task ("addition" or "date"), ``n`` of them (default 50,000); additions follow
+    the book's mix of operand lengths (``generate_addition``)."""
     n = DEFAULT_SIZE if n is None else n
     if task == "addition":
         return generate_addition(n, seed)
