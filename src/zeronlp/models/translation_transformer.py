@@ -1,0 +1,153 @@
+"""The Transformer for translation (Vaswani et al., 2017): separate source and target vocabularies, padding masks.
+
+The chapter-9 ``Transformer`` (``models.transformer``) shares one vocabulary between question and
+answer; a German-English model has two (7,853 and 5,893 words on Multi30k), so this one has a source
+embedding, a target embedding and an output projection of its own, and is otherwise the same stack::
+
+    xs (N, S) -> Embed_src * sqrt(D) + P -> [self-attn, FFN] x L ----------------- memory (N, S, D)
+                 (padding masked as a key everywhere it is read)                     |
+    ts[:, :-1] -> Embed_tgt * sqrt(D) + P -> [causal self-attn, cross-attn, FFN] x L -> Linear -> loss vs ts[:, 1:]
+
+Padding (``pad_id``) is masked as a key in every attention and ignored by the loss, so extra padding
+changes neither the loss nor a translation. ``label_smoothing`` applies in training only: in
+evaluation the loss is the plain cross entropy (its exponential is the perplexity).
+
+Decoding goes through ``start_decoding(xs)`` / ``decode_step(ids, state)`` (``zeronlp.translate``'s
+greedy and beam search); each step re-reads the prefix so far and projects only its last position.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import FLOAT, get_array_module
+from ..layers.core import Dropout
+from ..layers.label_smoothing import LabelSmoothingLoss
+from ..layers.multihead import xavier_uniform
+from ..layers.sequence import TimeAffine, TimeEmbedding
+from ..layers.transformer import LayerNorm, PositionalEncoding, TransformerDecoderLayer, TransformerEncoderLayer
+from .base import Model
+from .transformer import _check_sizes, _embedding_matrix, _Embedder
+
+
+def check_ids(xs, V: int, what: str):
+    """xs must be a (N, T) integer array of ids in [0, V)."""
+    if getattr(xs, "ndim", 0) != 2 or xs.dtype.kind not in "iu":
+        raise ValueError(f"{what} must be a (N, T) array of integer ids, got {getattr(xs, 'shape', xs)!r}")
+    if xs.size and (int(xs.min()) < 0 or int(xs.max()) >= V):
+        raise ValueError(f"{what} holds ids outside the model's vocabulary of {V}")
+
+
+class TranslationTransformer(Model):
+    """Encoder-decoder Transformer from a source to a target vocabulary:
+    forward(xs (N, S), ts (N, T)) -> mean loss of predicting ts[:, 1:] from ts[:, :-1] (padding ignored).
+
+    Defaults are the Multi30k reference (bentrevett/pytorch-seq2seq, tutorial 6): 3 + 3 post-norm layers,
+    d_model 256, 8 heads, FFN 512, dropout 0.1, learned positions up to ``max_len``.
+    """
+
+    def __init__(self, src_vocab_size: int, tgt_vocab_size: int, d_model: int = 256, num_heads: int = 8,
+                 num_layers: int = 3, d_ff: int = 512, dropout: float = 0.1, max_len: int = 128,
+                 activation: str = "relu", norm_first: bool = False, label_smoothing: float = 0.0,
+                 pad_id: int = 0, learned_positions: bool = True, tie_weights: bool = False):
+        super().__init__()
+        _check_sizes(src_vocab_size=src_vocab_size, tgt_vocab_size=tgt_vocab_size, d_model=d_model,
+                     num_heads=num_heads, num_layers=num_layers, d_ff=d_ff, max_len=max_len)
+        Vs, Vt, D = src_vocab_size, tgt_vocab_size, d_model
+        self.src_embed = TimeEmbedding(_embedding_matrix(Vs, D))
+        W = _embedding_matrix(Vt, D)
+        self.tgt_embed = TimeEmbedding(W)
+        self.src_pos = PositionalEncoding(D, max_len, learned_positions)
+        self.tgt_pos = PositionalEncoding(D, max_len, learned_positions)
+        self.src_drop, self.tgt_drop = Dropout(dropout), Dropout(dropout)
+        self.encoder_layers = [TransformerEncoderLayer(D, num_heads, d_ff, dropout, activation, norm_first)
+                               for _ in range(num_layers)]
+        self.decoder_layers = [TransformerDecoderLayer(D, num_heads, d_ff, dropout, activation, norm_first)
+                               for _ in range(num_layers)]
+        self.final_norms = [LayerNorm(D), LayerNorm(D)] if norm_first else []
+        b = np.zeros(Vt, dtype=FLOAT)
+        # tying shares the target embedding with the output projection (Press & Wolf, 2017)
+        self.out = TimeAffine(W, b, transpose=True) if tie_weights else TimeAffine(xavier_uniform(D, Vt), b)
+        self.label_smoothing = float(label_smoothing)
+        self.loss_layer = LabelSmoothingLoss(label_smoothing, ignore_label=pad_id)
+        self._src = _Embedder(self.src_embed, self.src_pos, self.src_drop, D)
+        self._tgt = _Embedder(self.tgt_embed, self.tgt_pos, self.tgt_drop, D)
+        self.src_vocab_size, self.tgt_vocab_size, self.pad_id, self.max_len = Vs, Vt, int(pad_id), max_len
+
+    # ------------------------------------------------------------------ stacks
+    def encode(self, xs):
+        """xs (N, S) ids -> memory (N, S, D); padding is never attended to."""
+        check_ids(xs, self.src_vocab_size, "xs")
+        if xs.shape[1] > self.max_len:
+            raise ValueError(f"a source of {xs.shape[1]} tokens is longer than the model's {self.max_len} positions")
+        pad = xs == self.pad_id
+        h = self._src.forward(xs)
+        for layer in self.encoder_layers:
+            h = layer.forward(h, pad)
+        return self.final_norms[0].forward(h) if self.final_norms else h
+
+    def decode(self, ys, memory, src_pad, last_only: bool = False):
+        """ys (N, T) ids, memory (N, S, D), src_pad (N, S) bool -> scores (N, T, V) (or (N, 1, V) for the last)."""
+        h = self._tgt.forward(ys)
+        tgt_pad = ys == self.pad_id
+        for layer in self.decoder_layers:
+            h = layer.forward(h, memory, tgt_pad, src_pad)
+        if self.final_norms:
+            h = self.final_norms[1].forward(h)
+        return self.out.forward(h[:, -1:] if last_only else h)
+
+    def forward(self, xs, ts):
+        """xs (N, S) source ids, ts (N, T) target ids from <sos> -> mean loss over the non-padding targets."""
+        check_ids(ts, self.tgt_vocab_size, "ts")
+        if ts.shape[1] < 2:
+            raise ValueError(f"targets need a start symbol and at least one token, got width {ts.shape[1]}")
+        if ts.shape[1] - 1 > self.max_len:
+            raise ValueError(f"a target of {ts.shape[1] - 1} tokens is longer than the model's {self.max_len} positions")
+        self.loss_layer.label_smoothing = self.label_smoothing if self.training else 0.0
+        memory = self.encode(xs)
+        scores = self.decode(ts[:, :-1], memory, xs == self.pad_id)
+        return self.loss_layer.forward(scores, ts[:, 1:])
+
+    def backward(self, dout=1):
+        """-> None; fills every layer's grads."""
+        d = self.out.backward(self.loss_layer.backward(dout))
+        if self.final_norms:
+            d = self.final_norms[1].backward(d)
+        dmemory = 0
+        for layer in reversed(self.decoder_layers):
+            d, dm = layer.backward(d)
+            dmemory = dmemory + dm
+        self._tgt.backward(d)
+        d = self.final_norms[0].backward(dmemory) if self.final_norms else dmemory
+        for layer in reversed(self.encoder_layers):
+            d = layer.backward(d)
+        self._src.backward(d)
+        return None
+
+    # ------------------------------------------------------------------ decoding
+    def start_decoding(self, xs):
+        """xs (N, S) -> state {memory, src_pad, prefix (N, 0), attention (N, layers, heads, 0, S)}."""
+        memory = self.encode(xs)
+        xp = get_array_module(memory)
+        N, S = xs.shape
+        L, h = len(self.decoder_layers), self.decoder_layers[0].cross_attn.num_heads
+        return {"memory": memory, "src_pad": xs == self.pad_id, "prefix": xp.zeros((N, 0), dtype=np.int32),
+                "attention": xp.zeros((N, L, h, 0, S), dtype=memory.dtype)}
+
+    def decode_step(self, ids, state):
+        """ids (B,), state -> scores (B, V) of the next token, state with ids appended (and the cross-attention
+        of that position, per layer and head)."""
+        xp = get_array_module(state["memory"])
+        prefix = xp.concatenate([state["prefix"], xp.asarray(ids, dtype=np.int32)[:, None]], axis=1)
+        if prefix.shape[1] > self.max_len:
+            raise ValueError(f"cannot decode past the model's {self.max_len} positions")
+        scores = self.decode(prefix, state["memory"], state["src_pad"], last_only=True)[:, 0]
+        last = xp.stack([layer.cross_attn.attention_weights[:, :, -1:] for layer in self.decoder_layers], axis=1)
+        return scores, {**state, "prefix": prefix, "attention": xp.concatenate([state["attention"], last], axis=3)}
+
+    @staticmethod
+    def attention_of(state):
+        """The chosen outputs' cross-attention from a final decoding state: (N, layers, heads, T, S)."""
+        return state["attention"]
+
+
+__all__ = ["TranslationTransformer", "check_ids"]
