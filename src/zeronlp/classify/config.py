@@ -63,8 +63,8 @@ class ClassifyConfig:
     valid_fraction: float = 0.1  # neural: share of the training documents held out to pick the best epoch
     # evaluation
     folds: int | None = None  # k-fold cross-validation (MR has no test split)
-    max_train: int | None = None  # use only the first N training documents (quick trials)
-    max_test: int | None = None  # score only the first N test documents
+    max_train: int | None = None  # train on a fixed sample of N documents (quick trials)
+    max_test: int | None = None  # score a fixed sample of N test documents
     preset: str = ""
 
     @property
@@ -126,7 +126,7 @@ _BASE = {
 _DATA = {
     "nsmc": dict(tokenizer="morphs", max_len=70, min_count=2),
     "imdb": dict(tokenizer="words", max_len=400, min_count=2, max_size=50_000),
-    "mr": dict(tokenizer="words", pattern=r"\S+", folds=10, max_len=60),
+    "mr": dict(tokenizer="words", folds=10, max_len=60),
 }
 _OVERRIDES = {
     "nsmc-logreg": dict(min_df=2, max_df=0.9),

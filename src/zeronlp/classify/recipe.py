@@ -51,7 +51,7 @@ class Result:
 
 
 def load_texts(config):
-    """(train, test or None, held_out): the config's data, cut to ``max_train``/``max_test``. A custom
+    """(train, test or None, held_out): the config's data, sampled down to ``max_train``/``max_test``. A custom
     file without --folds keeps a stratified tenth of its documents as the test part."""
     from ..data.reviews import cv_folds, load_reviews
 
@@ -67,13 +67,21 @@ def load_texts(config):
             rest, part = cv_folds(train.labels, 10 if len(train) >= 20 else 2, seed=0)[0]
             train, test, held_out = train.subset(rest), train.subset(part), True
     if config.max_train:
-        train = train.subset(np.arange(min(config.max_train, len(train))))
+        train = _sample(train, config.max_train)
     if test is not None and config.max_test:
-        test = test.subset(np.arange(min(config.max_test, len(test))))
+        test = _sample(test, config.max_test)
     if len(set(train.labels.tolist())) < 2:
         raise ValueError(f"the training documents of {config.data} hold a single label value; "
                          "classification needs at least two")
     return train, test, held_out
+
+
+def _sample(data, n: int):
+    """A fixed sample of ``n`` documents (the same every run, in their order): the files list classes one
+    after the other, so their first ``n`` could hold a single class."""
+    if n >= len(data):
+        return data
+    return data.subset(np.sort(np.random.default_rng(0).permutation(len(data))[:n]))
 
 
 def prepare(config, cache: bool = True) -> Prepared:

@@ -56,8 +56,8 @@ def register(sub) -> None:
     t.add_argument("--lr", type=positive_float, default=None, help="neural: Adam learning rate (0.001)")
     t.add_argument("--patience", type=positive_int, default=None,
                    help="neural: stop after N epochs without a better validation accuracy")
-    t.add_argument("--max-train", type=positive_int, default=None, help="use the first N training documents only")
-    t.add_argument("--max-test", type=positive_int, default=None, help="score the first N test documents only")
+    t.add_argument("--max-train", type=positive_int, default=None, help="train on a fixed sample of N documents (quick trials)")
+    t.add_argument("--max-test", type=positive_int, default=None, help="score a fixed sample of N test documents")
     add_seed(t)
     t.add_argument("--out", metavar="PATH", help="save the model (with its tokenizer and vocabulary) to PATH")
     t.add_argument("--plot", metavar="PATH", help="save learning curves and the confusion matrix to PATH")

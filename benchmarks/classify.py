@@ -1,0 +1,164 @@
+"""Text classification targets of the README on NSMC, IMDB and MR, with the published figures (and
+scikit-learn's LogisticRegression on the same NSMC TF-IDF features) side by side.
+
+    python benchmarks/classify.py                       # every row (hours of CPU: run it in the background)
+    python benchmarks/classify.py --rows mr-nbsvm imdb-nbsvm
+    python benchmarks/classify.py --quick               # smoke test: small samples, one epoch, 2 folds
+
+Each row prints accuracy, wall seconds (loading and tokenising included), the target, the published
+reference and the equivalent command. The imdb-bilstm row first trains zeronlp's own word2vec on the
+25,000 training reviews (``text.word2vec_train.train_word2vec``) and writes it to --work; with --work
+it is checkpointed every epoch and continued by running the row again.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from zeronlp import classify, seed
+
+# name: (preset overrides, target %, published reference, command)
+ROWS = {
+    "nsmc-tfidf-lr": (dict(data="nsmc", model="logreg"), 86.0, "86.2 % (Okt morphs, liblinear)",
+                      "zeronlp classify train --data nsmc"),
+    "nsmc-tfidf-sklearn": (dict(data="nsmc", model="logreg"), None, "peer: scikit-learn LogisticRegression",
+                           "(same TF-IDF features, sklearn.linear_model.LogisticRegression)"),
+    "imdb-nbsvm": (dict(data="imdb", model="nbsvm"), 91.0, "91.2 % (Wang & Manning NBSVM-bi)",
+                   "zeronlp classify train --data imdb"),
+    "mr-nbsvm": (dict(data="mr", model="nbsvm"), 79.0, "79.4 % (Wang & Manning NBSVM-bi)",
+                 "zeronlp classify train --data mr"),
+    "mr-cnn": (dict(data="mr", model="cnn"), 76.0, "76.1 % (Kim 2014 CNN-rand)",
+               "zeronlp classify train --data mr --model cnn"),
+    "nsmc-neural": (dict(data="nsmc", model="cnn"), 86.5, "LSTM 85.7 %, mBERT 87.5 %, KoBERT 90.1 %",
+                    "zeronlp classify train --data nsmc --model cnn"),
+    "imdb-bilstm": (dict(data="imdb", model="lstm"), 87.0, "LSTM 86.5 %",
+                    "zeronlp classify train --data imdb --model lstm --embeddings imdb-w2v.txt"),
+}
+QUICK = dict(max_train=600, max_test=300, epochs=1)
+
+
+def config_of(name: str, quick: bool, **extra):
+    fields = dict(ROWS[name][0])
+    if quick:
+        fields.update(QUICK)
+        if fields["data"] == "mr":
+            fields["folds"] = 2
+    return classify.make_config(**fields, **extra)
+
+
+def run_row(name: str, quick: bool, work: Path) -> dict:
+    seed(0)
+    if name == "nsmc-tfidf-sklearn":
+        return sklearn_peer(config_of(name, quick))
+    if name == "imdb-bilstm":
+        return imdb_bilstm(quick, work)
+    config = config_of(name, quick)
+    result = classify.train(config, log=print, verbose=False)
+    return {"accuracy": result.accuracy, "seconds": result.seconds, "folds": result.fold_accuracies}
+
+
+def sklearn_peer(config) -> dict:
+    """scikit-learn's TfidfVectorizer + LogisticRegression (lbfgs) on the same morpheme tokens and settings."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from zeronlp.classify.text import joined, split_joined
+
+    prep = classify.prepare(config)  # tokens from the cache the zeronlp row wrote
+    start = time.perf_counter()
+    vectorizer = TfidfVectorizer(tokenizer=split_joined, lowercase=False, token_pattern=None,
+                                 ngram_range=tuple(config.ngram), min_df=config.min_df, max_df=config.max_df,
+                                 sublinear_tf=config.sublinear_tf)
+    X = vectorizer.fit_transform(joined(prep.train_tokens))
+    clf = LogisticRegression(C=config.C, max_iter=config.max_iter).fit(X, prep.train.labels)
+    accuracy = float(np.mean(clf.predict(vectorizer.transform(joined(prep.test_tokens))) == prep.test.labels))
+    return {"accuracy": accuracy, "seconds": prep.seconds + time.perf_counter() - start}
+
+
+def imdb_bilstm(quick: bool, work: Path) -> dict:
+    """zeronlp word2vec on the training reviews (same tokens), then the 2-layer BiLSTM with those vectors."""
+    from zeronlp.cli import main
+    from zeronlp.text.word2vec_train import make_config as w2v_config
+    from zeronlp.text.word2vec_train import train_word2vec
+
+    config = config_of("imdb-bilstm", quick)
+    vectors_path = work / ("imdb-w2v-quick.txt" if quick else "imdb-w2v.txt")
+    start = time.perf_counter()
+    if not vectors_path.exists():
+        prep = classify.prepare(dataclasses.replace(config, max_test=1))
+        vocab = classify.build_vocab(prep.train_tokens, min_count=config.min_count, max_size=config.max_size)
+        corpus = np.concatenate([vocab.encode(doc) for doc in prep.train_tokens if doc])
+        w2v = w2v_config("fast", hidden_size=config.wordvec, epochs=1 if quick else 5)
+        _, vectors, history = train_word2vec(corpus, vocab.words, w2v, verbose=False)
+        keep = [i for i, w in enumerate(vectors.words) if w not in ("<pad>", "<unk>")]
+        type(vectors)(vectors.vectors[keep], [vectors.words[i] for i in keep]).save_word2vec(vectors_path)
+        print(f"word2vec: {len(corpus):,} tokens, {len(keep):,} words, {history['seconds']:.0f}s -> {vectors_path}")
+    w2v_seconds = time.perf_counter() - start
+    checkpoint = work / ("imdb-bilstm-quick.ckpt.npz" if quick else "imdb-bilstm.ckpt.npz")
+    out = work / "imdb-bilstm.json"
+    if checkpoint.exists():
+        argv = ["classify", "train", "--resume", str(checkpoint), "--checkpoint", str(checkpoint)]
+    else:
+        argv = ["classify", "train", "--data", "imdb", "--model", "lstm", "--embeddings", str(vectors_path),
+                "--seed", "0", "--checkpoint", str(checkpoint)]
+        if quick:
+            argv += ["--max-train", str(QUICK["max_train"]), "--max-test", str(QUICK["max_test"]), "--epochs", "1"]
+    stdout = sys.stdout
+    with open(out, "w") as f:
+        sys.stdout = f
+        try:
+            status = main(argv + ["--json"])
+        finally:
+            sys.stdout = stdout
+    lines = out.read_text().strip().splitlines()
+    if status != 0 or not lines:
+        return {"accuracy": None, "seconds": time.perf_counter() - start, "note": f"exit {status}; resume: rerun"}
+    figures = json.loads(lines[-1])
+    return {"accuracy": figures["accuracy"], "seconds": figures["seconds"] + w2v_seconds,
+            "valid_accuracy": figures.get("valid_accuracy")}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", nargs="+", choices=list(ROWS), default=list(ROWS))
+    parser.add_argument("--quick", action="store_true", help="small samples, one epoch, 2 folds (a smoke test)")
+    parser.add_argument("--work", default="classify-bench", help="folder for vectors and checkpoints")
+    parser.add_argument("--json", metavar="PATH", help="append each row's figures as a JSON line to PATH")
+    args = parser.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    table = []
+    for name in args.rows:
+        print(f"== {name}", flush=True)
+        figures = run_row(name, args.quick, work)
+        _, target, reference, command = ROWS[name]
+        table.append((name, figures, target, reference, command))
+        if args.json:
+            with open(args.json, "a") as f:
+                f.write(json.dumps({"row": name, "quick": args.quick, **figures, "target": target}) + "\n")
+        print(_line(name, figures, target, reference), flush=True)
+    print("\n| row | accuracy | seconds | target | published | command |\n|---|---|---|---|---|---|")
+    for name, figures, target, reference, command in table:
+        acc = "-" if figures["accuracy"] is None else f"{100 * figures['accuracy']:.2f} %"
+        print(f"| {name} | {acc} | {figures['seconds']:.0f} | {'' if target is None else f'>= {target} %'} | "
+              f"{reference} | `{command}` |")
+    return 0
+
+
+def _line(name, figures, target, reference) -> str:
+    acc = figures["accuracy"]
+    shown = "unfinished" if acc is None else f"{100 * acc:.2f} %"
+    verdict = "" if acc is None or target is None else ("  OK" if 100 * acc >= target else "  BELOW TARGET")
+    return f"{name}: {shown} in {figures['seconds']:.0f}s (target {target} %, published {reference}){verdict}"
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    sys.exit(main())
