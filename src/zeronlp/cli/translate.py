@@ -132,9 +132,10 @@ def run_eval(args) -> int:
     result = translator.evaluate(src, ref, args.beam, args.alpha)
     hypotheses = result.pop("hypotheses")
     if out:
-        from ..io import atomic_write_text
+        from ..io import atomic_write
 
-        atomic_write_text(out, "".join(h + "\n" for h in hypotheses))
+        text = "".join(h + "\n" for h in hypotheses).encode("utf-8")
+        atomic_write(out, lambda f: f.write(text))
     where = f"{args.src}" if args.src else f"{translator.config.data} {args.split}"
     if args.json:
         print_json(result)

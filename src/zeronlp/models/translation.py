@@ -22,6 +22,8 @@ dropout masks drawn once, so both passes agree). In evaluation the gold token is
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..backend import FLOAT, get_array_module, random_uniform, rng
 from ..layers.cells import _activate_lstm_, _lstm_scales
 from ..layers.masked_lstm import MaskedTimeLSTM
@@ -36,6 +38,7 @@ def _mask(xp, shape, ratio, dtype, training):
     """An inverted-dropout mask of ``shape`` (1 where kept, scaled), or None when no dropout applies."""
     if not training or ratio == 0:
         return None
+    dtype = np.dtype(dtype)
     keep = random_uniform(xp, shape, dtype) >= ratio
     return keep.astype(dtype) * dtype.type(1.0 / (1.0 - ratio))
 
@@ -95,8 +98,9 @@ class TranslationLSTM(_Recurrent):
         xp = get_array_module(self.src_embed.params[0])
         N, S = xs.shape
         E, H = self.src_embed.params[0].shape[1], self.encoder[0].hidden_size
-        masks = [_mask(xp, (N, S, E), self.dropout, FLOAT, training)] + \
-                [_mask(xp, (N, S, H), self.dropout, FLOAT, training) for _ in self.encoder[1:]]
+        dt = self.src_embed.params[0].dtype
+        masks = [_mask(xp, (N, S, E), self.dropout, dt, training)] + \
+                [_mask(xp, (N, S, H), self.dropout, dt, training) for _ in self.encoder[1:]]
         h = self.src_embed.forward(xs)
         for layer, m in zip(self.encoder, masks):
             h = layer.forward(_apply(h, m), xs != self.pad_id)
@@ -109,8 +113,9 @@ class TranslationLSTM(_Recurrent):
         enc_masks = self._encode(xs, self.training)
         N, T = ts.shape[0], ts.shape[1] - 1
         E, H = self.tgt_embed.params[0].shape[1], self.decoder[0].hidden_size
-        dec_masks = [_mask(xp, (N, T, E), self.dropout, FLOAT, self.training)] + \
-                    [_mask(xp, (N, T, H), self.dropout, FLOAT, self.training) for _ in self.decoder[1:]]
+        dt = self.tgt_embed.params[0].dtype
+        dec_masks = [_mask(xp, (N, T, E), self.dropout, dt, self.training)] + \
+                    [_mask(xp, (N, T, H), self.dropout, dt, self.training) for _ in self.decoder[1:]]
         ys = ts[:, :-1]
         gold = self._forcing(N, T)
         if gold is not None:
