@@ -117,18 +117,28 @@ class TranslationAttention(_Recurrent):
         emb_m = _mask(xp, (N, T, E), self.dropout, hs.dtype, self.training)
         gold = self._forcing(N, T)
         W, b = self.out.params
-        y, ys, feats, steps = ts[:, 0], [], [], []
+        y, ys, feats, scores, steps = ts[:, 0], [], [], [], []
         for t in range(T):
             ys.append(y)
             f, s, cache = self._step(y, s, hs, keys, mask, None if emb_m is None else emb_m[:, t])
             feats.append(f)
             steps.append(cache)
-            if t + 1 < T:
-                y = ts[:, t + 1] if gold is None else \
-                    xp.where(xp.asarray(gold[:, t + 1]), ts[:, t + 1], (f @ W + b).argmax(axis=1)).astype(ts.dtype)
+            if gold is not None:  # the step's scores choose the next input; kept for the loss too
+                scores.append(f @ W + b)
+                if t + 1 < T:
+                    choice = scores[-1].argmax(axis=1)
+                    y = xp.where(xp.asarray(gold[:, t + 1]), ts[:, t + 1], choice).astype(ts.dtype)
+            elif t + 1 < T:
+                y = ts[:, t + 1]
         self.tgt_embed.forward(xp.stack(ys, axis=1))  # the rows looked up, for the embedding's backward
         self._cache = (hs, keys, mask, src_m, emb_m, steps)
-        return self.loss_layer.forward(self.out.forward(xp.stack(feats, axis=1)), ts[:, 1:])
+        feats = xp.stack(feats, axis=1)
+        if gold is None:
+            scores = self.out.forward(feats)  # (N, T, V) in one matrix product
+        else:
+            scores = xp.stack(scores, axis=1)
+            self.out.x = feats  # what TimeAffine.forward(feats) would keep for its backward; the product is done
+        return self.loss_layer.forward(scores, ts[:, 1:])
 
     def backward(self, dout=1):
         """-> None; fills every layer's grads."""
