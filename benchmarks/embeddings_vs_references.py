@@ -1,0 +1,348 @@
+"""GloVe, fastText and Doc2Vec side by side with their references on the same data; the README's PTB table.
+
+    python benchmarks/embeddings_vs_references.py --quick                 # minutes: few epochs, small samples
+    python benchmarks/embeddings_vs_references.py --glove-src DIR         # the full runs (an hour or more)
+
+* **GloVe** on PTB (window 10, x_max 10, alpha 0.75, dim 100, 25 epochs, AdaGrad eta 0.05: the issue's
+  reference settings) against the reference C implementation, built here with the system C compiler from
+  ``--glove-src DIR``: a folder with the reference's ``vocab_count.c``, ``cooccur.c`` and
+  ``glove.c`` in their library form (the 2014 release as vendored by the ``crucyble`` sdist,
+  ``pip download crucyble==0.1.0.dev4 --no-deps`` then ``src/lib/glove``; Apache 2.0). Small drivers written
+  here call them; nothing of the reference is part of zeronlp. The vendored ``cooccur`` writes a few
+  invalid records besides the right counts (a (0, 0, 0) and some with ids beyond the vocabulary, which
+  crash its ``glove``; checked on a small corpus: its valid records equal ``text.glove_train.cooccurrence``
+  exactly), so the counts are filtered and shuffled here with NumPy instead of by its ``shuffle``. Both read PTB train as one token stream
+  (``<eos>`` between sentences; the reference refuses ``<unk>`` in its vocabulary, so it reads ``UNK_``).
+  Without the source or a compiler the reference row says so and the issue's figures are printed instead.
+* **fastText** on PTB against gensim ``FastText`` (2 workers, seed 0), CBOW and skip-gram, 10 epochs, dim 100,
+  window 5, 5 negatives, n-grams 3-6, 2,000,000 buckets; plus the nearest neighbours of three words PTB
+  never contains, from both models.
+* **Doc2Vec** on IMDB (the 50,000 labelled reviews as training text, labels only for the classifier:
+  logistic regression on the 25,000 train reviews' vectors, accuracy on the 25,000 test reviews' vectors)
+  against gensim ``Doc2Vec`` (2 workers), PV-DBOW (and PV-DM with ``--dm``); both get the same tokens.
+* **README table** (``--table``): count-based (PPMI + SVD, window 2), word2vec CBOW (the CLI default), GloVe
+  and fastText CBOW on PTB: analogy accuracy, WS353 Spearman and seconds.
+
+Every training runs in its own spawned process, so time and memory are its alone. Analogies: gensim's
+``questions-words.txt`` (first 10,000 words, case-insensitive, 4,716 questions on PTB); WS353: Spearman
+on ``wordsim353.tsv``; both scored by the same ``WordVectors`` code.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+OOV = ("computerization", "bankrupted", "reinvestments")
+GLOVE_REFERENCE_ISSUE = {"analogy": 0.016, "ws353": 0.198, "seconds": 300.0}  # the issue's figures, this machine
+DRIVERS = {  # tiny main() programs calling the reference's library functions (globals set first)
+    "vocab_count": '#include <stdio.h>\nint vocab_count(char*, char*, int, long long, long long, char*);\n'
+                   'int main(int c, char **v) { return vocab_count(v[1], v[2], 0, 0, 1, v[3]); }\n',
+    "cooccur": '#include <stdlib.h>\nint cooccur(char*, char*, char*, int, int, int, char*, float, char*);\n'
+               'int main(int c, char **v) { return cooccur(v[1], v[2], v[3], 0, 1, atoi(v[4]), v[5], 2.0f, v[6]); }\n',
+    "glove": '#include <stdlib.h>\nextern int vector_size, num_iter, num_threads, use_binary, model;\n'
+             'extern double eta, alpha, x_max;\nint train(char*, char*, char*, char*, int);\n'
+             'int main(int c, char **v) { vector_size = atoi(v[5]); num_iter = atoi(v[6]); num_threads = atoi(v[7]);\n'
+             '  x_max = atof(v[8]); alpha = atof(v[9]); eta = atof(v[10]); use_binary = 0; model = 2; srand(atoi(v[11]));\n'
+             '  return train(v[1], v[2], v[3], v[4], 0); }\n',
+}
+
+
+def _evaluate(vectors) -> dict:
+    from zeronlp.text.embedding_eval import evaluate_vectors
+
+    return evaluate_vectors(vectors)
+
+
+def _ptb():
+    from zeronlp.data import ptb
+
+    corpus, _, id_to_word = ptb.load_data("train")
+    return corpus, [id_to_word[i] for i in range(len(id_to_word))]
+
+
+def _ptb_sentences():
+    from zeronlp.data import ptb
+
+    return [line.split() + ["<eos>"] for line in ptb.read_text("train").splitlines() if line.strip()]
+
+
+def _isolated(fn, *args):
+    with mp.get_context("spawn").Pool(1) as pool:
+        return pool.apply(fn, args)
+
+
+# ---------------------------------------------------------------------------------------------- GloVe
+def run_glove(epochs: int) -> dict:
+    import zeronlp
+    from zeronlp.text import glove_train as gt
+
+    corpus, words = _ptb()
+    zeronlp.seed(0)
+    config = gt.GloVeConfig(hidden_size=100, window_size=10, x_max=10.0, alpha=0.75, lr=0.05, epochs=epochs)
+    _, vectors, history = gt.train_glove(corpus, words, config, verbose=False)
+    return {"seconds": history["seconds"], "count_seconds": history["count_seconds"],
+            "entries": history["entries"], **_evaluate(vectors)}
+
+
+def build_glove_reference(src: Path, work: Path) -> dict | str:
+    """Compile the reference programs into ``work``; a reason string when that is not possible."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        return "no C compiler"
+    if not all((src / f"{name}.c").is_file() for name in DRIVERS):
+        return f"{src} lacks the reference sources ({', '.join(f'{n}.c' for n in DRIVERS)})"
+    programs = {}
+    for name, driver in DRIVERS.items():
+        (work / f"main_{name}.c").write_text(driver)
+        out = work / name
+        cmd = [cc, "-O3", "-march=native", "-funroll-loops", "-w", f"-I{src}", str(src / f"{name}.c"),
+               str(work / f"main_{name}.c"), "-o", str(out), "-lm", "-pthread"]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode:
+            return f"building {name} failed: {done.stderr.strip().splitlines()[-1:]}"
+        programs[name] = out
+    return programs
+
+
+def run_glove_reference(src: str, epochs: int, threads: int) -> dict:
+    import numpy as np
+
+    from zeronlp.text.vectors import WordVectors
+
+    work = Path(tempfile.mkdtemp(prefix="glove-ref-"))
+    try:
+        programs = build_glove_reference(Path(src), work)
+        if isinstance(programs, str):
+            return {"skipped": programs}
+        corpus, words = _ptb()
+        text = work / "ptb.txt"
+        text.write_text(" ".join(w if w != "<unk>" else "UNK_" for w in np.asarray(words)[corpus]) + "\n")
+        steps = [("vocab_count", [text, work / "vocab.txt", work / "vocab.log"]),
+                 ("cooccur", [text, work / "vocab.txt", work / "cooc.bin", 10, work / "overflow", work / "cooc.log"]),
+                 ("shuffle", None),
+                 ("glove", [work / "cooc.shuf.bin", work / "vocab.txt", work / "vectors", work / "gradsq", 100, epochs,
+                            threads, 10.0, 0.75, 0.05, 1])]
+        seconds = {}
+        for name, args in steps:
+            start = time.perf_counter()
+            if args is None:  # shuffled here, the vendored cooccur's few invalid records dropped (see the docstring)
+                records = np.fromfile(work / "cooc.bin", dtype=[("w1", "<i4"), ("w2", "<i4"), ("x", "<f8")])
+                V = len((work / "vocab.txt").read_text().splitlines())
+                valid = (records["w1"] >= 1) & (records["w1"] <= V) & (records["w2"] >= 1) & (records["w2"] <= V)
+                records = records[valid & np.isfinite(records["x"]) & (records["x"] > 0)]
+                records[np.random.default_rng(1).permutation(len(records))].tofile(work / "cooc.shuf.bin")
+                seconds[name] = time.perf_counter() - start
+                continue
+            done = subprocess.run([str(programs[name]), *map(str, args)], cwd=work, capture_output=True, text=True)
+            seconds[name] = time.perf_counter() - start
+            if done.returncode:
+                return {"skipped": f"the reference {name} failed: {(done.stderr or done.stdout).strip()[-200:]}"}
+        rows = [line.split(" ") for line in (work / "vectors.txt").read_text().splitlines() if line.strip()]
+        rows = [r for r in rows if r[0] != "<unk>"]  # its extra average vector
+        vectors = WordVectors(np.array([r[1:] for r in rows], dtype=np.float32),
+                              ["<unk>" if r[0] == "UNK_" else r[0] for r in rows])
+        return {"seconds": sum(seconds.values()), "stages": seconds, "threads": threads, **_evaluate(vectors)}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------- fastText
+def run_fasttext_gensim(model: str, epochs: int) -> dict:
+    from gensim.models import FastText
+
+    from zeronlp.text.vectors import WordVectors
+
+    sentences = _ptb_sentences()
+    start = time.perf_counter()
+    ft = FastText(sentences, vector_size=100, window=5, negative=5, epochs=epochs, workers=2, min_count=1,
+                  sg=int(model == "skipgram"), min_n=3, max_n=6, bucket=2_000_000, seed=0)
+    seconds = time.perf_counter() - start
+    vectors = WordVectors(ft.wv.vectors, list(ft.wv.index_to_key))
+    oov = {w: [[n, round(float(s), 3)] for n, s in ft.wv.most_similar(w, topn=5)] for w in OOV}
+    return {"seconds": seconds, "oov": oov, **_evaluate(vectors)}
+
+
+def run_fasttext_zeronlp(model: str, epochs: int) -> dict:
+    import zeronlp
+    from zeronlp.text import fasttext_train as ft
+    from zeronlp.text.subword_vectors import SubwordVectors
+
+    corpus, words = _ptb()
+    zeronlp.seed(0)
+    config = ft.make_config(model=model, epochs=epochs, hidden_size=100, window_size=5, negative=5)
+    trained, vectors, history = ft.train_fasttext(corpus, words, config, verbose=False)
+    sub = SubwordVectors(trained)
+    oov = {w: [[n, round(float(s), 3)] for n, s in sub.most_similar(w, topn=5)] for w in OOV}
+    return {"seconds": history["seconds"], "words_per_second": history["words_per_second"], "oov": oov,
+            **_evaluate(vectors)}
+
+
+# ---------------------------------------------------------------------------------------------- Doc2Vec
+def _imdb(max_docs):
+    from zeronlp.text import doc2vec_train as dt
+
+    texts, labels, n_train = dt.load_documents("imdb", max_docs)
+    return dt.tokenize_documents(texts), labels, n_train
+
+
+def run_doc2vec_gensim(mode: str, epochs: int, max_docs, window: int) -> dict:
+    from gensim.models.doc2vec import Doc2Vec, TaggedDocument
+
+    from zeronlp.text import doc2vec_train as dt
+
+    tokens, labels, n_train = _imdb(max_docs)
+    documents = [TaggedDocument(t, [i]) for i, t in enumerate(tokens)]
+    options = dict(dm=0) if mode == "dbow" else dict(dm=1, dm_mean=1, window=window, alpha=0.05)
+    start = time.perf_counter()
+    model = Doc2Vec(documents, vector_size=100, epochs=epochs, min_count=2, negative=5, workers=2, seed=0, **options)
+    seconds = time.perf_counter() - start
+    X = model.dv.vectors
+    return {"seconds": seconds, **dt.classify(X[:n_train], labels[:n_train], X[n_train:], labels[n_train:])}
+
+
+def run_doc2vec_zeronlp(mode: str, epochs: int, max_docs, window: int) -> dict:
+    import zeronlp
+    from zeronlp.text import doc2vec_train as dt
+
+    tokens, labels, n_train = _imdb(max_docs)
+    words, counts = dt.build_vocab(tokens, 2)
+    documents = dt.encode_documents(tokens, words)
+    zeronlp.seed(0)
+    config = dt.Doc2VecConfig(mode=mode, epochs=epochs, window_size=window, lr=0.05 if mode == "dm" else None)
+    trainer = dt.make_trainer(documents, words, counts, config, verbose=False)
+    trainer.fit()
+    X = trainer.model.doc_vecs
+    return {"seconds": trainer.seconds, "words_per_second": trainer.items_per_second,
+            **dt.classify(X[:n_train], labels[:n_train], X[n_train:], labels[n_train:])}
+
+
+# ---------------------------------------------------------------------------------------------- table
+def run_count() -> dict:
+    import zeronlp
+    from zeronlp.text.count import count_vectors
+    from zeronlp.text.vectors import WordVectors
+
+    corpus, words = _ptb()
+    zeronlp.seed(0)
+    start = time.perf_counter()
+    U = count_vectors(corpus, len(words), window_size=2, wordvec_size=100)
+    return {"seconds": time.perf_counter() - start, **_evaluate(WordVectors(U, words))}
+
+
+def run_word2vec(epochs: int) -> dict:
+    import zeronlp
+    from zeronlp.text.word2vec_train import make_config, train_word2vec
+
+    corpus, words = _ptb()
+    zeronlp.seed(0)
+    _, vectors, history = train_word2vec(corpus, words, make_config("fast", epochs=epochs), verbose=False)
+    return {"seconds": history["seconds"], **_evaluate(vectors)}
+
+
+def _pct(r, key="analogy"):
+    v = r.get(key)
+    return "-" if v is None else (f"{100 * v:.2f}" if key in ("analogy", "accuracy") else f"{v:.3f}")
+
+
+def _row(name, r, base=None):
+    ratio = "-" if base is None or "seconds" not in r or "seconds" not in base else f"{r['seconds'] / base['seconds']:.2f}"
+    seconds = f"{r['seconds']:.1f}" if "seconds" in r else "-"
+    return f"| {name} | {seconds} | {ratio} | {_pct(r)} | {_pct(r, 'ws353')} |"
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="few epochs, small samples: a smoke run")
+    parser.add_argument("--parts", default="glove,fasttext,doc2vec", help="comma-separated: glove, fasttext, doc2vec")
+    parser.add_argument("--glove-src", metavar="DIR", help="the reference GloVe C sources (see the docstring)")
+    parser.add_argument("--glove-threads", type=int, default=8, help="reference threads (its default 8)")
+    parser.add_argument("--models", default="cbow,skipgram", help="fastText architectures")
+    parser.add_argument("--doc2vec-docs", type=int, default=None, help="IMDB reviews used (default all 50,000)")
+    parser.add_argument("--dm", action="store_true", help="also PV-DM (mean, window 10, lr 0.05)")
+    parser.add_argument("--table", action="store_true", help="also the README's PTB table (count, word2vec)")
+    parser.add_argument("--json", metavar="PATH", help="write the figures as JSON")
+    args = parser.parse_args(argv)
+    parts = args.parts.split(",")
+    glove_epochs, ft_epochs, d2v_epochs = (3, 1, 5) if args.quick else (25, 10, 20)
+    d2v_docs = args.doc2vec_docs or (4000 if args.quick else None)
+    results: dict = {}
+
+    if "glove" in parts:
+        ref = _isolated(run_glove_reference, args.glove_src, glove_epochs, args.glove_threads) if args.glove_src \
+            else {"skipped": "no --glove-src given"}
+        ours = _isolated(run_glove, glove_epochs)
+        results["glove"] = {"reference": ref, "zeronlp": ours}
+        print(f"\nGloVe on PTB: window 10, x_max 10, dim 100, {glove_epochs} epochs\n")
+        print("| implementation | seconds | time ratio | analogy % | WS353 ρ |\n|---|---:|---:|---:|---:|")
+        if "skipped" in ref:
+            print(f"| reference C: not run ({ref['skipped']}); the issue's figures (25 epochs) | "
+                  f"{GLOVE_REFERENCE_ISSUE['seconds']:.0f} | 1.00 | {100 * GLOVE_REFERENCE_ISSUE['analogy']:.1f} | "
+                  f"{GLOVE_REFERENCE_ISSUE['ws353']:.3f} |")
+            print(_row("zeronlp", ours, GLOVE_REFERENCE_ISSUE))
+        else:
+            print(_row(f"reference C ({ref['threads']} threads)", ref, ref))
+            print(_row("zeronlp", ours, ref))
+        print(f"(zeronlp: {ours['entries']:,} non-zero counts, counted in {ours['count_seconds']:.1f} s)", flush=True)
+
+    if "fasttext" in parts:
+        results["fasttext"] = {}
+        models = ["cbow"] if args.quick else args.models.split(",")
+        for model in models:
+            g = _isolated(run_fasttext_gensim, model, ft_epochs)
+            z = _isolated(run_fasttext_zeronlp, model, ft_epochs)
+            results["fasttext"][model] = {"gensim": g, "zeronlp": z}
+        print(f"\nfastText on PTB: dim 100, window 5, 5 negatives, n-grams 3-6, {ft_epochs} epoch(s); gensim 2 workers\n")
+        print("| model | implementation | seconds | time ratio | analogy % | WS353 ρ |\n|---|---|---:|---:|---:|---:|")
+        for model, pair in results["fasttext"].items():
+            print(_row(f"{model} | gensim", pair["gensim"], pair["gensim"]))
+            print(_row(f"{model} | zeronlp", pair["zeronlp"], pair["gensim"]))
+        for model, pair in results["fasttext"].items():
+            for word in OOV:
+                for name in ("gensim", "zeronlp"):
+                    hits = ", ".join(f"{w} {s:.2f}" for w, s in pair[name]["oov"][word])
+                    print(f"{model} {name:8s} {word}: {hits}")
+        print(flush=True)
+
+    if "doc2vec" in parts:
+        results["doc2vec"] = {}
+        for mode, window in [("dbow", 5)] + ([("dm", 10)] if args.dm else []):
+            g = _isolated(run_doc2vec_gensim, mode, d2v_epochs, d2v_docs, window)
+            z = _isolated(run_doc2vec_zeronlp, mode, d2v_epochs, d2v_docs, window)
+            results["doc2vec"][mode] = {"gensim": g, "zeronlp": z}
+        docs = f"{d2v_docs:,} of the 50,000" if d2v_docs else "all 50,000"
+        print(f"\nDoc2Vec on IMDB ({docs} labelled reviews), dim 100, {d2v_epochs} epochs; logistic regression on "
+              f"the train reviews' vectors, accuracy on the test reviews'\n")
+        print("| mode | implementation | seconds | time ratio | accuracy % |\n|---|---|---:|---:|---:|")
+        for mode, pair in results["doc2vec"].items():
+            for name in ("gensim", "zeronlp"):
+                r = pair[name]
+                print(f"| {mode} | {name} | {r['seconds']:.1f} | {r['seconds'] / pair['gensim']['seconds']:.2f} | "
+                      f"{_pct(r, 'accuracy')} |")
+        print(flush=True)
+
+    if args.table:
+        rows = {"count-based (PPMI + SVD, window 2)": _isolated(run_count),
+                "word2vec CBOW (zeronlp word2vec train)": _isolated(run_word2vec, ft_epochs)}
+        if "glove" in results:
+            rows["GloVe (zeronlp glove train --x-max 10)"] = results["glove"]["zeronlp"]
+        if "fasttext" in results and "cbow" in results["fasttext"]:
+            rows["fastText CBOW (zeronlp fasttext train)"] = results["fasttext"]["cbow"]["zeronlp"]
+        results["table"] = rows
+        print("\n| vectors (PTB train) | seconds | - | analogy % | WS353 ρ |\n|---|---:|---:|---:|---:|")
+        for name, r in rows.items():
+            print(_row(name, r))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1, default=str))
+    return results
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    main()
