@@ -11,6 +11,7 @@ from zeronlp.gradcheck import assert_gradients
 from zeronlp.layers.masked_lstm import MaskedTimeLSTM
 from zeronlp.models.translation import TranslationAttention, TranslationLSTM
 from zeronlp.models.translation_transformer import TranslationTransformer
+from tests.data.fakedata import shared_data  # noqa: F401
 from tests.gradcase import GradCase, run_grad_case
 
 MASK = np.array([[True, True, True], [True, False, False]])
@@ -254,3 +255,17 @@ def test_lstm_model_has_no_attention_map():
     translator = _tiny_translator("lstm", steps=2)
     with pytest.raises(ValueError, match="has no attention"):
         translator.attention(SRC[0])
+
+
+def test_example_quick(shared_data, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "ch11_translate.py"
+    spec = importlib.util.spec_from_file_location("ch11_translate", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.main(["--quick"])
+    assert 1 < result["perplexity"] and 0 <= result["bleu"] <= 100
+    out = capsys.readouterr().out
+    assert "Zwei Hunde spielen im Schnee. ->" in out and "vocabularies" in out
