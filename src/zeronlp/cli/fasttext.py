@@ -32,6 +32,9 @@ def register(sub) -> None:
     t.add_argument("--lr", type=positive_float, default=None,
                    help="learning rate per word (default 0.05, fastText's)")
     t.add_argument("--min-count", type=positive_int, default=None, help="drop rarer words (text files; default 1)")
+    t.add_argument("--workers", type=positive_int, default=None,
+                   help="processes updating shared vectors without locks, like gensim's workers (not "
+                        "bit-reproducible; default 1)")
     t.add_argument("--query", nargs="+", metavar="WORD", default=None,
                    help="words (known or not) whose nearest neighbours to print after training")
     add_seed(t)
@@ -55,7 +58,8 @@ def run_train(args) -> int:
     check_writable(args.vectors, "vectors")
     options = dict(model=args.model, min_n=args.min_n, max_n=args.max_n, bucket=args.bucket, hidden_size=args.dim,
                    window_size=args.window, negative=args.negative, subsample=args.subsample, epochs=args.epochs,
-                   batch_size=args.batch_size, lr=args.lr, corpus=args.corpus, min_count=args.min_count)
+                   batch_size=args.batch_size, lr=args.lr, workers=args.workers, corpus=args.corpus,
+                   min_count=args.min_count)
     fields, checkpoint = start_or_resume(args, options, "fasttext train")
     run = {k: fields.pop(k) for k in ("corpus", "min_count")}
     config = ft.make_config(**fields)

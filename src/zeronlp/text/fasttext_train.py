@@ -32,8 +32,6 @@ class FastTextConfig(w2v.Word2VecConfig):
         check_bucket(self.bucket)
         if self.hs:
             raise ValueError("fastText here trains with negative sampling (hs is not supported)")
-        if self.workers != 1:
-            raise ValueError("fastText trains with workers=1")
         return self
 
 
