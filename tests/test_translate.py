@@ -36,8 +36,6 @@ def test_masked_lstm_gradients(case):
 def test_masked_lstm_holds_the_state_and_takes_final_state_gradients():
     r = np.random.default_rng(0)
     layer = _lstm(r)
-    for p in layer.params:
-        p[...] = p.astype(np.float64)
     layer.params = [p.astype(np.float64) for p in layer.params]
     layer.grads = [p * 0 for p in layer.params]
     xs = r.standard_normal((2, 3, 4))
