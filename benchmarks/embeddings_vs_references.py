@@ -11,8 +11,9 @@
   here call them; nothing of the reference is part of zeronlp. The vendored ``cooccur`` writes a few
   invalid records besides the right counts (a (0, 0, 0) and some with ids beyond the vocabulary, which
   crash its ``glove``; checked on a small corpus: its valid records equal ``text.glove_train.cooccurrence``
-  exactly), so the counts are filtered and shuffled here with NumPy instead of by its ``shuffle``. Both read PTB train as one token stream
-  (``<eos>`` between sentences; the reference refuses ``<unk>`` in its vocabulary, so it reads ``UNK_``).
+  exactly), so the counts are filtered and shuffled here with NumPy instead of by its ``shuffle``. Both read
+  PTB train as one token stream (``<eos>`` between sentences; the reference refuses ``<unk>`` in its
+  vocabulary, so it reads ``UNK_``).
   Without the source or a compiler the reference row says so and the issue's figures are printed instead.
 * **fastText** on PTB against gensim ``FastText`` (2 workers, seed 0), CBOW and skip-gram, 10 epochs, dim 100,
   window 5, 5 negatives, n-grams 3-6, 2,000,000 buckets; plus the nearest neighbours of three words PTB
@@ -49,7 +50,8 @@ DRIVERS = {  # tiny main() programs calling the reference's library functions (g
     "glove": '#include <stdlib.h>\nextern int vector_size, num_iter, num_threads, use_binary, model;\n'
              'extern double eta, alpha, x_max;\nint train(char*, char*, char*, char*, int);\n'
              'int main(int c, char **v) { vector_size = atoi(v[5]); num_iter = atoi(v[6]); num_threads = atoi(v[7]);\n'
-             '  x_max = atof(v[8]); alpha = atof(v[9]); eta = atof(v[10]); use_binary = 0; model = 2; srand(atoi(v[11]));\n'
+             '  x_max = atof(v[8]); alpha = atof(v[9]); eta = atof(v[10]); use_binary = 0; model = 2;\n'
+             '  srand(atoi(v[11]));\n'
              '  return train(v[1], v[2], v[3], v[4], 0); }\n',
 }
 
@@ -252,7 +254,8 @@ def _pct(r, key="analogy"):
 
 
 def _row(name, r, base=None):
-    ratio = "-" if base is None or "seconds" not in r or "seconds" not in base else f"{r['seconds'] / base['seconds']:.2f}"
+    timed = base is not None and "seconds" in r and "seconds" in base
+    ratio = f"{r['seconds'] / base['seconds']:.2f}" if timed else "-"
     seconds = f"{r['seconds']:.1f}" if "seconds" in r else "-"
     return f"| {name} | {seconds} | {ratio} | {_pct(r)} | {_pct(r, 'ws353')} |"
 
@@ -298,7 +301,8 @@ def main(argv=None) -> dict:
             g = _isolated(run_fasttext_gensim, model, ft_epochs)
             z = _isolated(run_fasttext_zeronlp, model, ft_epochs)
             results["fasttext"][model] = {"gensim": g, "zeronlp": z}
-        print(f"\nfastText on PTB: dim 100, window 5, 5 negatives, n-grams 3-6, {ft_epochs} epoch(s); gensim 2 workers\n")
+        print(f"\nfastText on PTB: dim 100, window 5, 5 negatives, n-grams 3-6, {ft_epochs} epoch(s); "
+              "gensim 2 workers\n")
         print("| model | implementation | seconds | time ratio | analogy % | WS353 ρ |\n|---|---|---:|---:|---:|---:|")
         for model, pair in results["fasttext"].items():
             print(_row(f"{model} | gensim", pair["gensim"], pair["gensim"]))

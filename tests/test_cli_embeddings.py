@@ -25,7 +25,8 @@ def corpus(tmp_path):
 def documents(tmp_path):
     r = np.random.default_rng(1)
     good, bad = "great fun good loved best".split(), "bad boring awful hated worst".split()
-    rows = ["document\tlabel"] + [f"{' '.join(r.choice(good if k % 2 else bad, 6))} the film\t{k % 2}" for k in range(60)]
+    rows = ["document\tlabel"] + [f"{' '.join(r.choice(good if k % 2 else bad, 6))} the film\t{k % 2}"
+                                  for k in range(60)]
     path = tmp_path / "docs.tsv"
     path.write_text("\n".join(rows) + "\n")
     return path
@@ -100,10 +101,15 @@ def test_doc2vec_infer(documents, tmp_path, capsys):
     assert main(["doc2vec", "infer", "--model", str(model), "great fun film", "--json"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["vectors"] == first
     assert len(first) == 1 and len(first[0]) == 4
+    from zeronlp.text.doc2vec_train import doc2vec_features
+
+    assert doc2vec_features(model).shape == (60, 4)  # a labelled file: all its documents are train documents
+    np.testing.assert_allclose(doc2vec_features(model, ["great fun film"]), first, atol=1e-6)
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["fasttext", "train", "--min-n", "5", "--max-n", "3", "--out", "{tmp}/m.npz"], "min_n (5) must not exceed max_n (3)"),
+    (["fasttext", "train", "--min-n", "5", "--max-n", "3", "--out", "{tmp}/m.npz"],
+     "min_n (5) must not exceed max_n (3)"),
     (["fasttext", "train", "--bucket", "0", "--out", "{tmp}/m.npz"], "--bucket: expected a positive integer"),
     (["glove", "train", "--corpus", "{tmp}/empty.txt"], "the file is empty"),
     (["glove", "train", "--corpus", "{tmp}/one.txt"], "corpus"),
@@ -116,7 +122,8 @@ def test_bad_input_is_one_line_exit_2(argv, message, documents, tmp_path, capsys
     (tmp_path / "empty.txt").write_text("")
     (tmp_path / "one.txt").write_text("word\n")
     if "{tmp}/d.npz" in argv:
-        assert main(COMMANDS["doc2vec-dbow"](None, documents) + ["--epochs", "1", "--out", str(tmp_path / "d.npz")]) == 0
+        argv_d2v = COMMANDS["doc2vec-dbow"](None, documents) + ["--epochs", "1", "--out", str(tmp_path / "d.npz")]
+        assert main(argv_d2v) == 0
     capsys.readouterr()
     assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 2
     err = capsys.readouterr().err.strip()

@@ -85,7 +85,8 @@ def test_training_lowers_the_loss_and_saves(tmp_path):
     np.testing.assert_array_equal(load(tmp_path / "g.npz").word_vecs, model.word_vecs)
 
 
-@pytest.mark.parametrize("corpus, message", [(np.array([3]), "corpus of 1 words"), (np.arange(5) % 2, "fewer than one window"),
+@pytest.mark.parametrize("corpus, message", [(np.array([3]), "corpus of 1 words"),
+                                             (np.arange(5) % 2, "fewer than one window"),
                                              (np.array([0, 9] * 20), "must lie in")])
 def test_bad_corpus(corpus, message):
     with pytest.raises(ValueError, match=message):

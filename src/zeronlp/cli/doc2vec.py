@@ -76,36 +76,36 @@ def run_train(args) -> int:
               f"dim {config.hidden_size}, {config.epochs} epochs")
     if not fit(trainer, args, "zeronlp doc2vec train"):
         return 0
+    report(args, trainer, labels, n_train, words, meta)
+    return 0
+
+
+def report(args, trainer, labels, n_train: int, words, meta: dict) -> None:
+    """Print the figures (and, with labels, the accuracy of logistic regression on the vectors), save the model."""
+    from ..text import doc2vec_train as dt
+
     model = trainer.model
+    X = model.doc_vecs
     figures = {"seconds": trainer.seconds, "words_per_second": trainer.items_per_second,
-               "loss": trainer.history["epoch_loss"][-1], "documents": len(documents), "vocab_size": len(words)}
+               "loss": trainer.history["epoch_loss"][-1], "documents": len(X), "vocab_size": len(words)}
     say(args, f"trained in {trainer.seconds:.1f}s ({trainer.items_per_second:,.0f} words/s), "
               f"final epoch loss {figures['loss']:.4f}")
-    if labels is not None and 0 < n_train < len(documents) and len(set(labels[:n_train].tolist())) > 1:
-        X = model.doc_vecs
+    if labels is not None and 0 < n_train < len(X) and len(set(labels[:n_train].tolist())) > 1:
         figures.update(dt.classify(X[:n_train], labels[:n_train], X[n_train:], labels[n_train:]))
         say(args, f"logistic regression on the vectors: test accuracy {figures['accuracy']:.4f} "
-                  f"({n_train:,} train, {len(documents) - n_train:,} test documents)")
+                  f"({n_train:,} train, {len(X) - n_train:,} test documents)")
     if args.out:
         model.save(args.out, vocab=words, meta=meta)
         say(args, f"model saved to {args.out}")
     if args.json:
         print_json(figures)
-    return 0
 
 
 def run_infer(args) -> int:
-    from ..models.base import load
-    from ..models.doc2vec import Doc2Vec
     from ..text import doc2vec_train as dt
 
-    model, info = load(args.model, expect=Doc2Vec, with_info=True)
-    saved = dict(info["meta"].get("train_config") or {})
-    fields = {f.name for f in dataclasses.fields(dt.Doc2VecConfig)}
-    config = dt.Doc2VecConfig(**{k: v for k, v in saved.items() if k in fields}).validate()
-    if not info["vocab"]:
-        raise CLIError(f"{args.model}: the model file holds no vocabulary")
-    documents = dt.encode_documents(dt.tokenize_documents(args.texts), info["vocab"])
+    model, words, config, _ = dt.load_doc2vec(args.model)
+    documents = dt.encode_documents(dt.tokenize_documents(args.texts), words)
     empty = [t for t, d in zip(args.texts, documents) if len(d) == 0]
     if empty:
         raise CLIError(f"cannot infer a vector for {empty[0]!r}: it holds no word of the model's vocabulary")

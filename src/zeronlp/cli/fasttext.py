@@ -48,8 +48,6 @@ def register(sub) -> None:
 def run_train(args) -> int:
     from .. import seed
     from ..text import fasttext_train as ft
-    from ..text.embedding_eval import evaluate_vectors
-    from ..text.subword_vectors import SubwordVectors
     from .word2vec import load_training_corpus
 
     if not args.out and not args.checkpoint and not args.resume:
@@ -74,11 +72,21 @@ def run_train(args) -> int:
         trainer.load_state(checkpoint)
     say(args, f"fasttext: {config.model} on {run['corpus'] or 'ptb'} ({len(corpus):,} words, {len(words):,} types), "
               f"n-grams {config.min_n}-{config.max_n} in {len(trainer.model.buckets):,} of {config.bucket:,} "
-              f"buckets, dim {config.hidden_size}, window {config.window_size}, {config.epochs} epochs, lr {config.lr:.3g}")
+              f"buckets, dim {config.hidden_size}, window {config.window_size}, {config.epochs} epochs, "
+              f"lr {config.lr:.3g}")
     with np.errstate(over="ignore", invalid="ignore"):
         model, _, history = ft.run(trainer, words)
     if not fit_report(trainer, "zeronlp fasttext train"):
         return 0
+    report(args, model, history, config, run, words)
+    return 0
+
+
+def report(args, model, history, config, run, words) -> None:
+    """Print the figures and the queried neighbours, save the model and vectors; the JSON line with --json."""
+    from ..text.embedding_eval import evaluate_vectors
+    from ..text.subword_vectors import SubwordVectors
+
     vectors = SubwordVectors(model)
     figures = evaluate_vectors(vectors)
     say(args, f"trained in {history['seconds']:.1f}s ({history['words_per_second']:,.0f} words/s), final epoch loss "
@@ -103,4 +111,3 @@ def run_train(args) -> int:
         print_json({"loss": history["epoch_loss"][-1], "epochs": len(history["epoch_loss"]), "model": config.model,
                     "vocab_size": len(words), "buckets_used": len(model.buckets), "similar": similar,
                     "seconds": history["seconds"], "words_per_second": history["words_per_second"], **figures})
-    return 0

@@ -26,7 +26,8 @@ def register(sub) -> None:
     t.add_argument("--alpha", type=positive_float, default=None, help="exponent of the weighting (default 0.75)")
     t.add_argument("--lr", type=positive_float, default=None, help="AdaGrad learning rate (default 0.05)")
     t.add_argument("--epochs", type=positive_int, default=None, help="passes over the counts (default 25)")
-    t.add_argument("--batch-size", type=positive_int, default=None, help="co-occurrence entries per step (default 8192)")
+    t.add_argument("--batch-size", type=positive_int, default=None, 
+                   help="co-occurrence entries per step (default 8192)")
     add_seed(t)
     t.add_argument("--out", metavar="PATH", help="save the vectors (W + W~) in word2vec format")
     t.add_argument("--binary", action="store_true", help="with --out: word2vec binary format")

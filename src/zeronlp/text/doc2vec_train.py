@@ -11,7 +11,7 @@ trained model frozen, only the new vectors learning, ``epochs`` passes (default:
 over the new documents with the same schedule, from generator ``seed`` (default 0), so the same text
 always gets the same vector.
 
-    texts ──tokenize──> words ──vocab (min_count)──> ids + doc ids ──DocumentWindows──> (docs, contexts, target)
+    texts ──tokenize──> words ──vocab (min_count)──> ids, doc ids ──DocumentWindows──> (docs, contexts, target)
 """
 from __future__ import annotations
 
@@ -256,5 +256,32 @@ def load_documents(data: str, max_docs: int | None = None):
     return texts, labels, n_train
 
 
+
+def load_doc2vec(path):
+    """A model file of ``zeronlp doc2vec train`` -> (model, words, config, meta); ``meta['n_train']`` is the
+    number of leading training documents that were the labelled train split (IMDB: 25,000)."""
+    from ..models.base import load
+    from ..io import ModelFileError
+
+    model, info = load(path, expect=Doc2Vec, with_info=True)
+    if not info["vocab"]:
+        raise ModelFileError(path, "holds no vocabulary (not saved by `zeronlp doc2vec train`)")
+    saved = dict(info["meta"].get("train_config") or {})
+    names = {f.name for f in dataclasses.fields(Doc2VecConfig)}
+    config = Doc2VecConfig(**{k: v for k, v in saved.items() if k in names}).validate()
+    return model, list(info["vocab"]), config, info["meta"]
+
+
+def doc2vec_features(path, texts=None, *, seed: int = 0) -> np.ndarray:
+    """Document vectors as classifier features from a saved model: ``texts`` None gives the stored vectors of
+    the model's train documents (the first ``meta['n_train']``); texts give vectors inferred for them
+    (``infer_texts`` with the training's epochs and ``seed``)."""
+    model, words, config, meta = load_doc2vec(path)
+    if texts is None:
+        return model.doc_vecs[:int(meta.get("n_train") or len(model.doc_vecs))]
+    return infer_texts(model, words, texts, config, seed=seed)
+
+
 __all__ = ["Doc2VecConfig", "tokenize_documents", "build_vocab", "encode_documents", "flatten", "document_examples",
-           "DocumentWindows", "make_trainer", "infer_vectors", "infer_texts", "classify", "load_documents"]
+           "DocumentWindows", "make_trainer", "infer_vectors", "infer_texts", "classify", "load_documents",
+           "load_doc2vec", "doc2vec_features"]

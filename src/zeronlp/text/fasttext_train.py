@@ -82,4 +82,5 @@ def train_fasttext(corpus, words, config: FastTextConfig | None = None, *, verbo
     return run(make_trainer(corpus, words, config, verbose=verbose, **options), words)
 
 
-__all__ = ["FastTextConfig", "DEFAULT_LR", "default_lr", "make_config", "build_model", "make_trainer", "run", "train_fasttext"]
+__all__ = ["FastTextConfig", "DEFAULT_LR", "default_lr", "make_config", "build_model", "make_trainer", "run",
+           "train_fasttext"]
