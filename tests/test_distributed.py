@@ -45,7 +45,7 @@ def make_trainer(case: str, **options) -> Trainer:
     if case == "lstm":
         ids = data.integers(0, 23, 400).astype(np.int32)
         return Trainer(build_lm("lstm", 23, 8, 8), SGD(lr=1.0), BPTTBatches(ids, 4, 5), epochs=2, max_grad=0.25,
-                       stop_after=STEPS, **common)
+                       **{"stop_after": STEPS, **common})
     if case == "classifier":
         docs = [data.integers(1, 30, data.integers(2, 9)) for _ in range(24)]
         labels = data.integers(0, 3, 24)
@@ -56,8 +56,8 @@ def make_trainer(case: str, **options) -> Trainer:
         ids = data.integers(0, 23, 400).astype(np.int32)
         model = make_transformer(23, "ptb-small", decoder_only=True, d_model=8, num_heads=2, d_ff=16, num_layers=1,
                                  dropout=0.0, tie_weights=True)
-        return Trainer(model, AdamW(lr=1e-2), BPTTBatches(ids, 4, 5), epochs=1, max_grad=1.0, stop_after=STEPS,
-                       callbacks=[LearningRate(LinearDecay(1e-2, STEPS, 0.1, 2))], **common)
+        return Trainer(model, AdamW(lr=1e-2), BPTTBatches(ids, 4, 5), epochs=1, max_grad=1.0,
+                       callbacks=[LearningRate(LinearDecay(1e-2, STEPS, 0.1, 2))], **{"stop_after": STEPS, **common})
     if case == "mlp":
         x = data.standard_normal((30, 2)).astype(np.float32)
         t = data.integers(0, 3, 30)
@@ -92,6 +92,21 @@ def worker(mode: str, out: str) -> int:
                 distributed.wrap(trainer, comm, sparse=os.environ.get("TEST_SPARSE", "gather"))
                 trainer.fit()
                 np.savez(Path(out) / f"{case}_{comm.rank}.npz", *[np.asarray(p) for p in trainer.model.params])
+        elif mode == "resume":  # 3 steps, a checkpoint, 3 more steps in a new trainer == 6 steps at once
+            from zeronlp.training import load_checkpoint
+
+            path = Path(out) / "run.ckpt.npz"
+            first = make_trainer("lstm", checkpoint=path, stop_after=3)
+            distributed.wrap(first, comm)
+            first.fit()
+            comm.comm.Barrier()  # rank 0 has written the checkpoint
+            saved = load_checkpoint(path)
+            second = make_trainer("lstm")
+            second.model, second.optimizer = saved.model, saved.optimizer
+            distributed.wrap(second, comm)
+            second.load_state(saved)
+            second.fit()
+            np.savez(Path(out) / f"resumed_{comm.rank}.npz", *[np.asarray(p) for p in second.model.params])
         elif mode == "mismatch":
             trainer = make_trainer("mlp", stop_after=2 + comm.rank)
             distributed.wrap(trainer, comm)
@@ -159,6 +174,16 @@ def test_dense_sparse_reduction_equals_gathered(tmp_path):
     reference.fit()
     for i, p in enumerate(reference.model.params):
         np.testing.assert_allclose(np.load(tmp_path / "classifier_0.npz")[f"arr_{i}"], p, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.slow
+def test_a_resumed_distributed_run_equals_an_uninterrupted_one(equal_run, tmp_path):
+    done, _ = launch("resume", tmp_path)
+    assert done.returncode == 0, done.stderr
+    for r in (0, 1):  # bit for bit: the carried state of every rank's streams is in the checkpoint
+        resumed, straight = np.load(tmp_path / f"resumed_{r}.npz"), np.load(equal_run / f"lstm_{r}.npz")
+        for name in straight.files:
+            np.testing.assert_array_equal(resumed[name], straight[name])
 
 
 @pytest.mark.slow

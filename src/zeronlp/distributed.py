@@ -39,6 +39,7 @@ from .optim import RowSparseGrad
 from .training import BatchSource, Callback
 
 LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS")
+SPIN = 0.1  # seconds of polling without pause before a wait starts to nap
 _SMALL = 1 << 18  # gradients with fewer elements are packed into one buffer, larger ones reduced in place
 _STATE = {"busy": 0, "finalize": False}  # collectives in flight / trainings running; whether to finalize
 
@@ -105,16 +106,20 @@ class Communicator:
 
     # ------------------------------------------------------------------ waiting, with a deadline
     def wait(self, requests, what: str) -> None:
-        """Wait for MPI requests, sleeping a little between polls (ranks share cores), at most ``timeout``."""
+        """Wait for MPI requests, at most ``timeout`` seconds. MPI moves a large message only while it is
+        polled, so the first ``SPIN`` seconds poll without pause (8 MB: 2 ms instead of 11 ms with 1 ms naps);
+        a longer wait (a rank writing a checkpoint) naps between polls to leave the core to others."""
         start = time.perf_counter()
         _STATE["busy"] += 1
-        pause = 0.0
-        while not self.MPI.Request.Testall(requests):
-            if time.perf_counter() - start > self.timeout:
+        pause, test = 0.0, self.MPI.Request.Testall
+        while not test(requests):
+            waited = time.perf_counter() - start
+            if waited > self.timeout:
                 raise DistributedError(f"rank {self.rank}: no answer from the other ranks within {self.timeout:g}s "
                                        f"({what}); a rank has stopped or died (see its error)")
-            time.sleep(pause)
-            pause = min(pause * 2 or 2e-5, 1e-3)
+            if waited > SPIN:
+                time.sleep(pause)
+                pause = min(pause * 2 or 2e-5, 1e-3)
         _STATE["busy"] -= 1
         self.seconds += time.perf_counter() - start
 

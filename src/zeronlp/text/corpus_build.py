@@ -37,7 +37,7 @@ from .corpus import EOS, UNK, Vocab
 FORMAT, VERSION = "zeronlp-corpus", 1
 HEADER, IDS, VOCAB, CHECKED = "corpus.json", "ids.int32", "vocab.txt", "checked.json"
 DTYPE = np.dtype("<i4")
-CHUNK = 8 << 20  # bytes of text read at a time
+CHUNK = 2 << 20  # bytes of text read at a time (the tokens of one chunk are the peak memory)
 _WORDS = re.compile(r"\w+(?:[-']\w+)*|[^\w\s]")
 
 
