@@ -61,3 +61,16 @@ def run_grad_case(case: GradCase) -> dict:
 
 def _f64(x):
     return x.astype(np.float64) if hasattr(x, "dtype") and x.dtype.kind == "f" else x
+
+
+def all_cases() -> list["GradCase"]:
+    """Every ``GRAD_CASES`` entry of every tests module (imported by path, in sorted order)."""
+    import importlib
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parent
+    cases = []
+    for path in sorted(tests.rglob("test_*.py")):
+        module = importlib.import_module(".".join(("tests",) + path.relative_to(tests).with_suffix("").parts))
+        cases.extend(getattr(module, "GRAD_CASES", []))
+    return cases

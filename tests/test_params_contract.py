@@ -16,14 +16,22 @@ import pytest
 import zeronlp
 from zeronlp.layers.base import Layer
 from zeronlp.models.base import _REGISTRY, Model
-from tests.layers.test_contract import CASES
+from tests.gradcase import all_cases
+
+CASES = all_cases()
 
 # Small values by constructor-argument name: enough to build any model of the library.
 SMALL = {"vocab_size": 7, "wordvec_size": 4, "hidden_size": 4, "input_size": 2, "output_size": 3, "num_classes": 2,
          "d_model": 8, "num_heads": 2, "num_layers": 1, "d_ff": 8, "max_len": 16, "filters": 3, "widths": (2, 3),
          "window_size": 1, "counts": [3, 2, 2, 1, 1, 1, 1], "sample_size": 2, "src_vocab_size": 7,
          "tgt_vocab_size": 7, "embed_size": 4, "bucket": 11, "min_n": 3, "max_n": 4, "num_docs": 3,
-         "dim": 4, "vector_size": 4, "n_docs": 3, "doc_count": 3}
+         "dim": 4, "vector_size": 4, "n_docs": 3, "doc_count": 3, "words": ["a", "b", "c", "d", "e", "f", "g"]}
+# Models whose constructor takes another model: class name -> builder (given _build).
+SPECIAL = {"DocumentInference": lambda build: type_named("DocumentInference")(build(type_named("Doc2Vec")), 3)}
+
+
+def type_named(name):
+    return _REGISTRY[name]
 
 
 def missing_params(layer) -> list[str]:
@@ -46,6 +54,9 @@ def _model_classes():
 
 
 def _build(cls):
+    if cls.__name__ in SPECIAL:
+        zeronlp.seed(0)
+        return SPECIAL[cls.__name__](_build)
     signature = inspect.signature(cls.__init__.__wrapped__ if hasattr(cls.__init__, "__wrapped__") else cls.__init__)
     kwargs = {}
     for name, p in list(signature.parameters.items())[1:]:

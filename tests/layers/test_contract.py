@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,18 +11,8 @@ import zeronlp
 from zeronlp.gradcheck import to_float64
 from zeronlp.layers.base import Layer
 from zeronlp.models.base import Model
-from tests.gradcase import GradCase
+from tests.gradcase import GradCase, all_cases
 
-TESTS = Path(__file__).resolve().parents[1]
-
-
-def _all_cases() -> list[GradCase]:
-    cases = []
-    for path in sorted(TESTS.rglob("test_*.py")):
-        module_name = ".".join(("tests",) + path.relative_to(TESTS).with_suffix("").parts)
-        module = importlib.import_module(module_name)
-        cases.extend(getattr(module, "GRAD_CASES", []))
-    return cases
 
 
 def _all_layer_classes() -> set[type]:
@@ -41,7 +30,7 @@ def _all_layer_classes() -> set[type]:
     return found
 
 
-CASES = _all_cases()
+CASES = all_cases()
 
 
 def test_every_layer_has_a_gradient_case():
