@@ -243,6 +243,16 @@ def test_a_batch_smaller_than_the_ranks_is_refused():
         source.batch(0)
 
 
+def test_the_configuration_summary_sees_options_and_data():
+    a, b, c = make_trainer("lstm"), make_trainer("lstm"), make_trainer("lstm", stop_after=2)
+    assert distributed.config_summary(a) == distributed.config_summary(b)
+    assert [k for k, v in distributed.config_summary(c).items() if v != distributed.config_summary(a)[k]] == ["run"]
+    b.source.corpus = b.source.corpus.copy()
+    b.source.corpus[-1] += 1  # another corpus of the same length
+    assert [k for k, v in distributed.config_summary(b).items() if v != distributed.config_summary(a)[k]] == ["data"]
+    assert distributed.config_summary(a, {"lr": 1}) != distributed.config_summary(a, {"lr": 2})
+
+
 def test_shard_bounds_split_evenly():
     for n in range(1, 12):
         for size in range(1, n + 1):

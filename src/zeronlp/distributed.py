@@ -364,13 +364,26 @@ def config_summary(trainer, config=None) -> dict:
         "model": [type(model).__name__, getattr(model, "config", None),
                   [(tuple(p.shape), str(p.dtype)) for p in model.params]],
         "optimizer": [type(opt).__name__, opt.hyperparameters(), opt.iterations, len(opt.state)],
-        "data": [type(source).__name__, len(source), getattr(source, "batch_size", None)],
+        "data": [type(source).__name__, len(source), getattr(source, "batch_size", None), _fingerprint(source)],
         "run": [trainer.epochs, trainer.max_grad, trainer.stop_after, trainer.step, trainer.epoch, trainer.position,
                 [type(cb).__name__ for cb in trainer.callbacks]],
         "config": config,
     }
     return {k: hashlib.sha256(json.dumps(v, sort_keys=True, default=str).encode()).hexdigest()[:16]
             for k, v in parts.items()}
+
+
+def _fingerprint(source) -> str:
+    """A cheap digest of a source's data: lengths and the first and last 4,096 values of its arrays (a
+    memory-mapped corpus is not read through)."""
+    digest = hashlib.sha256()
+    arrays = [getattr(source, name, None) for name in ("corpus", "lengths", "labels")]
+    arrays += list(getattr(source, "arrays", ()))
+    for a in arrays:
+        if isinstance(a, np.ndarray):
+            digest.update(f"{a.shape}{a.dtype}".encode())
+            digest.update(np.ascontiguousarray(a[:4096]).tobytes() + np.ascontiguousarray(a[-4096:]).tobytes())
+    return digest.hexdigest()
 
 
 def check_same_config(comm: Communicator, trainer, config=None) -> None:
