@@ -66,6 +66,7 @@ def make_trainer(case: str, **options) -> Trainer:
 
 
 CASES = ("lstm", "classifier", "transformer", "mlp")
+VALID = np.random.default_rng(1).integers(0, 23, 200).astype(np.int32)
 
 
 # ---------------------------------------------------------------------------- what each rank runs
@@ -92,6 +93,9 @@ def worker(mode: str, out: str) -> int:
                 distributed.wrap(trainer, comm, sparse=os.environ.get("TEST_SPARSE", "gather"))
                 trainer.fit()
                 np.savez(Path(out) / f"{case}_{comm.rank}.npz", *[np.asarray(p) for p in trainer.model.params])
+                if case == "lstm":  # evaluation with the streams split over the ranks
+                    ppl = distributed.perplexity(trainer.model, VALID, comm, batch_size=6, time_size=5)
+                    (Path(out) / f"perplexity_{comm.rank}.json").write_text(str(ppl))
         elif mode == "resume":  # 3 steps, a checkpoint, 3 more steps in a new trainer == 6 steps at once
             from zeronlp.training import load_checkpoint
 
@@ -164,6 +168,17 @@ def test_two_ranks_equal_one_process(equal_run, case):
             a, p = a[keep], p[keep]
         np.testing.assert_allclose(a, p, rtol=RTOL, atol=ATOL, err_msg=f"{case}: parameter {i}")
     assert reference.step == STEPS or case in ("classifier", "mlp")
+
+
+@pytest.mark.slow
+def test_perplexity_over_the_ranks_equals_one_process(equal_run):
+    from zeronlp.evaluate import perplexity
+
+    reference = make_trainer("lstm")
+    reference.fit()
+    expected = perplexity(reference.model, VALID, batch_size=6, time_size=5)
+    for r in (0, 1):
+        assert float((equal_run / f"perplexity_{r}.json").read_text()) == pytest.approx(expected, rel=1e-5)
 
 
 @pytest.mark.slow

@@ -197,6 +197,7 @@ class ShardedBatches(BatchSource):
         self.source, self.comm, self.weigh = source, comm, weigh
         self.unit = getattr(source, "unit", "examples")
         self.weight, self.global_size, self.shared_state = 1.0, 0, None
+        self.rows = 0  # rows of the current global batch (e.g. word2vec's per-word rate x the global batch)
 
     def __getattr__(self, name):  # what callbacks read from the source (e.g. word2vec's target)
         if name == "source":
@@ -217,6 +218,7 @@ class ShardedBatches(BatchSource):
             raise ValueError(f"batch {i} has {n} rows, fewer than the {self.comm.size} ranks: use a larger batch "
                              "size, fewer ranks, or drop the incomplete last batch")
         lo, hi = shard_bounds(n, self.comm.size, self.comm.rank)
+        self.rows = n
         local = tuple(a[lo:hi] for a in full)
         if self.weigh is None:
             self.weight = (hi - lo) / n
