@@ -268,6 +268,15 @@ def test_the_configuration_summary_sees_options_and_data():
     assert distributed.config_summary(a, {"lr": 1}) != distributed.config_summary(a, {"lr": 2})
 
 
+def test_setup_leaves_a_run_without_distributed_alone():
+    import argparse
+
+    trainer = make_trainer("mlp")
+    source = trainer.source
+    assert distributed.setup(argparse.Namespace(distributed=False), trainer) is None
+    assert trainer.source is source and not trainer.callbacks
+
+
 def test_shard_bounds_split_evenly():
     for n in range(1, 12):
         for size in range(1, n + 1):
