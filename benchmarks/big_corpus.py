@@ -56,6 +56,24 @@ def word2vec_worker(corpus: str, max_words: int) -> None:
                       "words_per_second": history["words_per_second"], "seconds": time.perf_counter() - start}))
 
 
+def build(times: int, work: str, corpus: str, zeronlp: list) -> None:
+    """PTB train ``times`` times in one text file, built into ``corpus`` by ``zeronlp corpus build``."""
+    from zeronlp.data import ptb
+
+    text = os.path.join(work, f"ptb.train.x{times}.txt")
+    chunk = ptb.read_text("train").encode()
+    with open(text, "wb") as f:
+        for _ in range(times):
+            f.write(chunk)
+    megabytes = os.path.getsize(text) / 1e6
+    shutil.rmtree(corpus, ignore_errors=True)
+    seconds, rss, out = run_measured(zeronlp + ["corpus", "build", text, "--out", corpus, "--json"])
+    header = json.loads(out.strip().splitlines()[-1])
+    print(f"corpus build: {megabytes:.1f} MB of text, {header['length']:,} tokens, {header['vocab_size']:,} words: "
+          f"{header['seconds']:.1f} s in the builder ({header['megabytes_per_second']:.1f} MB/s), "
+          f"{seconds:.1f} s with start-up; peak RSS {rss:.0f} MB", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
@@ -63,6 +81,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=200, help="lm train --stop-after (default 200)")
     parser.add_argument("--words", type=int, default=2_000_000, help="word2vec words trained (default 2 M)")
     parser.add_argument("--work", default=None, help="directory for the text and the corpus (default: a temporary one)")
+    parser.add_argument("--parts", default="build,lm,word2vec", help="what to run (a corpus already in --work is "
+                                                                     "reused when 'build' is left out)")
     parser.add_argument("--word2vec-worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.word2vec_worker:
@@ -73,42 +93,32 @@ def main() -> None:
     os.makedirs(work, exist_ok=True)
     zeronlp = [sys.executable, "-c", "import sys; from zeronlp.cli import main; sys.exit(main())"]
     try:
-        from zeronlp.data import ptb
-
-        text = os.path.join(work, f"ptb.train.x{args.times}.txt")
-        chunk = ptb.read_text("train").encode()
-        with open(text, "wb") as f:
-            for _ in range(args.times):
-                f.write(chunk)
-        megabytes = os.path.getsize(text) / 1e6
+        parts = args.parts.split(",")
         corpus = os.path.join(work, f"ptb-x{args.times}")
-        shutil.rmtree(corpus, ignore_errors=True)
-        seconds, rss, out = run_measured(zeronlp + ["corpus", "build", text, "--out", corpus, "--json"])
-        header = json.loads(out.strip().splitlines()[-1])
-        print(f"corpus build: {megabytes:.1f} MB of text, {header['length']:,} tokens, {header['vocab_size']:,} words: "
-              f"{header['seconds']:.1f} s in the builder ({header['megabytes_per_second']:.1f} MB/s), "
-              f"{seconds:.1f} s with start-up; peak RSS {rss:.0f} MB", flush=True)
-
+        if "build" in parts or not os.path.isdir(corpus):
+            build(args.times, work, corpus, zeronlp)
         runs = {}
-        for name, source in (("ptb", "ptb"), (f"ptb x{args.times} (memmap)", corpus)):
+        for name, source in (("ptb", "ptb"), (f"ptb x{args.times} (memmap)", corpus)) if "lm" in parts else ():
             checkpoint = os.path.join(work, f"lm-{len(runs)}.ckpt.npz")
             seconds, rss, _ = run_measured(zeronlp + ["lm", "train", "--corpus", source, "--stop-after", str(args.steps),
                                                       "--checkpoint", checkpoint, "--eval-interval", "0", "--seed", "0"])
             runs[name] = rss
             print(f"lm train --corpus {source} --stop-after {args.steps}: {seconds:.1f} s, peak RSS {rss:.0f} MB",
                   flush=True)
-        (a, ra), (b, rb) = runs.items()
-        print(f"peak RSS ratio {b} / {a}: {rb / ra:.3f} (target <= 1.10)", flush=True)
-
+        if runs:
+            (a, ra), (b, rb) = runs.items()
+            print(f"peak RSS ratio {b} / {a}: {rb / ra:.3f} (target <= 1.10)", flush=True)
         speeds = {}
-        for name, source in (("ptb (in memory)", "ptb"), (f"ptb x{args.times} (memmap)", corpus)):
+        for name, source in (("ptb (in memory)", "ptb"), (f"ptb x{args.times} (memmap)", corpus)) \
+                if "word2vec" in parts else ():
             seconds, rss, out = run_measured([sys.executable, __file__, "--word2vec-worker", source, str(args.words)])
             figures = json.loads(out.strip().splitlines()[-1])
             speeds[name] = figures["words_per_second"]
             print(f"word2vec on {name}: {figures['words']:,} words at {figures['words_per_second']:,.0f} words/s, "
                   f"{seconds:.1f} s, peak RSS {rss:.0f} MB", flush=True)
-        (a, sa), (b, sb) = speeds.items()
-        print(f"word2vec words/s ratio {b} / {a}: {sb / sa:.3f} (target 0.90-1.10)")
+        if speeds:
+            (a, sa), (b, sb) = speeds.items()
+            print(f"word2vec words/s ratio {b} / {a}: {sb / sa:.3f} (target 0.90-1.10)")
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
