@@ -38,9 +38,12 @@ ROWS = {
                "zeronlp classify train --data mr --model cnn"),
     "nsmc-neural": (dict(data="nsmc", model="cnn"), 86.5, "LSTM 85.7 %, mBERT 87.5 %, KoBERT 90.1 %",
                     "zeronlp classify train --data nsmc --model cnn"),
+    "nsmc-neural-w2v": (dict(data="nsmc", model="cnn"), 86.5, "LSTM 85.7 %, mBERT 87.5 %, KoBERT 90.1 %",
+                        "zeronlp classify train --data nsmc --model cnn --embeddings nsmc-w2v.txt"),
     "imdb-bilstm": (dict(data="imdb", model="lstm"), 87.0, "LSTM 86.5 %",
                     "zeronlp classify train --data imdb --model lstm --embeddings imdb-w2v.txt"),
 }
+VECTORS = {"imdb-bilstm": [], "nsmc-neural-w2v": []}  # rows with zeronlp word2vec embeddings: extra options
 QUICK = dict(max_train=600, max_test=300, epochs=1)
 
 
@@ -53,15 +56,19 @@ def config_of(name: str, quick: bool, **extra):
     return classify.make_config(**fields, **extra)
 
 
-def run_row(name: str, quick: bool, work: Path) -> dict:
+def run_row(name: str, quick: bool, work: Path, plots: Path | None = None) -> dict:
     seed(0)
     if name == "nsmc-tfidf-sklearn":
         return sklearn_peer(config_of(name, quick))
-    if name == "imdb-bilstm":
-        return imdb_bilstm(quick, work)
+    if name in VECTORS:
+        return with_vectors(name, quick, work, VECTORS[name], plots)
     config = config_of(name, quick)
     result = classify.train(config, log=print, verbose=False)
-    return {"accuracy": result.accuracy, "seconds": result.seconds, "folds": result.fold_accuracies}
+    if plots is not None:
+        classify.plot_results(result, result.classifier.label_names, plots / f"classify-{name}.png",
+                              title=f"{name}: accuracy {100 * result.accuracy:.2f}%")
+    return {"accuracy": result.accuracy, "seconds": result.seconds, "folds": result.fold_accuracies,
+            "valid_accuracy": (result.history or {}).get("valid_accuracy")}
 
 
 def sklearn_peer(config) -> dict:
@@ -82,39 +89,49 @@ def sklearn_peer(config) -> dict:
     return {"accuracy": accuracy, "seconds": prep.seconds + time.perf_counter() - start}
 
 
-def imdb_bilstm(quick: bool, work: Path) -> dict:
-    """zeronlp word2vec on the training reviews (same tokens), then the 2-layer BiLSTM with those vectors."""
-    from zeronlp.cli import main
+def train_vectors(config, path: Path, epochs: int) -> Path:
+    """zeronlp's word2vec (CBOW, the 'fast' preset) on the training documents' tokens, written to ``path``
+    in word2vec text format: the no-download way to pretrained embeddings."""
     from zeronlp.text.word2vec_train import make_config as w2v_config
     from zeronlp.text.word2vec_train import train_word2vec
 
-    config = config_of("imdb-bilstm", quick)
-    vectors_path = work / ("imdb-w2v-quick.txt" if quick else "imdb-w2v.txt")
+    if path.exists():
+        return path
+    prep = classify.prepare(dataclasses.replace(config, max_test=1))
+    vocab = classify.build_vocab(prep.train_tokens, min_count=config.min_count, max_size=config.max_size)
+    corpus = np.concatenate([vocab.encode(doc) for doc in prep.train_tokens if doc])
+    w2v = w2v_config("fast", hidden_size=config.wordvec, epochs=epochs)
+    _, vectors, history = train_word2vec(corpus, vocab.words, w2v, verbose=False)
+    keep = [i for i, w in enumerate(vectors.words) if w not in ("<pad>", "<unk>")]
+    type(vectors)(vectors.vectors[keep], [vectors.words[i] for i in keep]).save_word2vec(path)
+    print(f"word2vec: {len(corpus):,} tokens, {len(keep):,} words, {history['seconds']:.0f}s -> {path}", flush=True)
+    return path
+
+
+def with_vectors(name: str, quick: bool, work: Path, options: list, plots: Path | None = None) -> dict:
+    """Train word2vec on the row's training text, then the row's model through the CLI with --embeddings
+    and a checkpoint every epoch (running the row again continues an interrupted run)."""
+    from zeronlp.cli import main
+
+    config = config_of(name, quick)
+    tag = f"{name}-quick" if quick else name
     start = time.perf_counter()
-    if not vectors_path.exists():
-        prep = classify.prepare(dataclasses.replace(config, max_test=1))
-        vocab = classify.build_vocab(prep.train_tokens, min_count=config.min_count, max_size=config.max_size)
-        corpus = np.concatenate([vocab.encode(doc) for doc in prep.train_tokens if doc])
-        w2v = w2v_config("fast", hidden_size=config.wordvec, epochs=1 if quick else 5)
-        _, vectors, history = train_word2vec(corpus, vocab.words, w2v, verbose=False)
-        keep = [i for i, w in enumerate(vectors.words) if w not in ("<pad>", "<unk>")]
-        type(vectors)(vectors.vectors[keep], [vectors.words[i] for i in keep]).save_word2vec(vectors_path)
-        print(f"word2vec: {len(corpus):,} tokens, {len(keep):,} words, {history['seconds']:.0f}s -> {vectors_path}")
+    vectors = train_vectors(config, work / f"{tag}-w2v.txt", 1 if quick else 5)
     w2v_seconds = time.perf_counter() - start
-    checkpoint = work / ("imdb-bilstm-quick.ckpt.npz" if quick else "imdb-bilstm.ckpt.npz")
-    out = work / "imdb-bilstm.json"
+    checkpoint, out = work / f"{tag}.ckpt.npz", work / f"{tag}.json"
     if checkpoint.exists():
         argv = ["classify", "train", "--resume", str(checkpoint), "--checkpoint", str(checkpoint)]
     else:
-        argv = ["classify", "train", "--data", "imdb", "--model", "lstm", "--embeddings", str(vectors_path),
-                "--seed", "0", "--checkpoint", str(checkpoint)]
+        argv = ["classify", "train", "--data", config.data, "--model", config.model, "--embeddings", str(vectors),
+                "--seed", "0", "--checkpoint", str(checkpoint), *options]
         if quick:
             argv += ["--max-train", str(QUICK["max_train"]), "--max-test", str(QUICK["max_test"]), "--epochs", "1"]
     stdout = sys.stdout
     with open(out, "w") as f:
         sys.stdout = f
         try:
-            status = main(argv + ["--json"])
+            plot = ["--plot", str(plots / f"classify-{name}.png")] if plots is not None else []
+            status = main(argv + ["--json", "--out", str(work / f"{tag}.npz"), *plot])
         finally:
             sys.stdout = stdout
     lines = out.read_text().strip().splitlines()
@@ -131,13 +148,14 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small samples, one epoch, 2 folds (a smoke test)")
     parser.add_argument("--work", default="classify-bench", help="folder for vectors and checkpoints")
     parser.add_argument("--json", metavar="PATH", help="append each row's figures as a JSON line to PATH")
+    parser.add_argument("--plots", metavar="DIR", help="save each row's learning curves and confusion matrix in DIR")
     args = parser.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     table = []
     for name in args.rows:
         print(f"== {name}", flush=True)
-        figures = run_row(name, args.quick, work)
+        figures = run_row(name, args.quick, work, Path(args.plots) if args.plots else None)
         _, target, reference, command = ROWS[name]
         table.append((name, figures, target, reference, command))
         if args.json:

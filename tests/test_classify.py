@@ -88,13 +88,16 @@ def test_vocabulary_pad_unk_counts_and_cut():
 def test_tokenize_cleans_html_and_caches_large_lists(tmp_path, monkeypatch):
     monkeypatch.setenv("ZERONLP_CACHE", str(tmp_path))
     monkeypatch.setattr(ctext, "CACHE_MIN_TEXTS", 2)
-    words = ctext.tokenizer_of(classify.make_config("imdb"))
+    words = ctext.tokenizer_of(classify.make_config("imdb", "lstm"))
     texts = ["Great movie!<br /><br />I &amp; my wife LOVED it.", "", "a b"]
     expected = [["great", "movie", "my", "wife", "loved", "it"], [], []]
     assert ctext.tokenize(texts, words) == expected
     assert len(list(tmp_path.glob("tokens-*.npz"))) == 1
     monkeypatch.setattr(words, "tokenize_all", lambda texts: pytest.fail("not read from the cache"))
     assert ctext.tokenize(texts, words) == expected
+    punctuation = ctext.tokenizer_of(classify.make_config("imdb"))  # nbsvm: words and punctuation runs
+    assert ctext.tokenize(["Loved it!!! A 10/10"], punctuation, cache=False) == [
+        ["loved", "it", "!!!", "a", "10", "/", "10"]]
     chars = ctext.tokenizer_of(dataclasses.replace(classify.make_config("nsmc"), tokenizer="chars"))
     assert ctext.tokenize(["좋아 요"], chars, cache=False) == [["좋", "아", "요"]]
 

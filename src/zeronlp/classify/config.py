@@ -130,10 +130,10 @@ _DATA = {
 }
 _OVERRIDES = {
     "nsmc-logreg": dict(min_df=2, max_df=0.9),
-    "imdb-nbsvm": dict(ngram=[1, 2]),
-    "mr-nbsvm": dict(ngram=[1, 2]),
+    "imdb-nbsvm": dict(pattern=r"\w+|[^\w\s]+"),  # words and punctuation runs ('!!', '?'): 91.1 % vs 90.3 %
+    "imdb-logreg": dict(pattern=r"\w+|[^\w\s]+"),
     "imdb-lstm": dict(layers=2, wordvec=100, hidden=128, epochs=4, batch_size=32),
-    "mr-cnn": dict(epochs=6),
+    "mr-cnn": dict(epochs=10, patience=3),
 }
 PRESETS = {f"{d}-{m}": {**_BASE[m], **_DATA[d], **_OVERRIDES.get(f"{d}-{m}", {}), "data": d}
            for d in DATASETS for m in MODELS}

@@ -23,7 +23,7 @@ from ..text.tokenize import make_tokenizer
 PAD, UNK = "<pad>", "<unk>"
 SEP = "\x1f"  # joins a document's tokens (whitespace to ``clean``, so never inside a token)
 CACHE_MIN_TEXTS = 1000
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 def tokenizer_of(config):
@@ -49,7 +49,8 @@ def tokenize(texts, tokenizer, cache: bool = True) -> list:
         if cached is not None:
             return cached
     tokens = tokenizer.tokenize_all([clean(t) for t in texts])
-    tokens = [[t for t in doc if t and not t.isspace()] for doc in tokens]  # chars: spaces are not tokens
+    # chars: spaces are not tokens; Kiwi's multi-word tokens ('짐 캐리') get '_' (word2vec files need no spaces)
+    tokens = [[t if " " not in t else "_".join(t.split()) for t in doc if t and not t.isspace()] for doc in tokens]
     if key is not None:
         _write_cache(key, tokens)
     return tokens

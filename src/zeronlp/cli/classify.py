@@ -8,7 +8,7 @@ import math
 from .common import (CLIError, add_family, add_json, add_run_options, add_seed, check_plot, check_writable, fit,
                      positive_float, positive_int, print_json, probability, say, start_or_resume)
 
-OPTIONS = ("data", "model", "features", "ngram", "tokenizer", "stem", "min_df", "C", "bidirectional", "layers",
+OPTIONS = ("data", "model", "features", "ngram", "tokenizer", "stem", "pattern", "min_df", "C", "bidirectional", "layers",
            "wordvec", "hidden", "pooling", "filters", "widths", "dropout", "embeddings", "freeze", "max_len",
            "min_count", "max_size", "folds", "epochs", "batch_size", "lr", "patience", "max_train", "max_test")
 PROG = "zeronlp classify train"
@@ -33,6 +33,8 @@ def register(sub) -> None:
                    help="words (regex), chars, morphs (Korean morphemes; pip install 'zeronlp[ko]')")
     t.add_argument("--stem", action=argparse.BooleanOptionalAction, default=None,
                    help="morphs: predicates in dictionary form, endings dropped (Okt's stem=True)")
+    t.add_argument("--pattern", metavar="REGEX", default=None,
+                   help="words: the token regex (default scikit-learn's (?u)\\b\\w\\w+\\b; imdb linear: \\w+|[^\\w\\s]+)")
     t.add_argument("--min-df", type=positive_int, default=None, help="linear: n-grams in at least N documents")
     t.add_argument("--C", type=positive_float, default=None, help="linear: inverse L2 regularisation strength")
     t.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=None,
