@@ -193,7 +193,9 @@ class Trainer:
                                   "try a smaller learning rate or gradient clipping")
         self.model.backward()
         grads = self.model.grads
+        self.step_loss = loss
         self._emit("on_gradients", grads)  # e.g. an all-reduce across processes, before clipping
+        loss = self.step_loss  # (a data-parallel callback puts the mean over every process's shard here)
         if self.max_grad is not None:
             clip_grads(grads, self.max_grad)
         self.optimizer.update(self.model.params, grads)
