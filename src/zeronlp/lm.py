@@ -139,12 +139,57 @@ def build(config: LMConfig, vocab_size: int):
     return model, AdamW(lr=config.lr, weight_decay=config.weight_decay)
 
 
+def param_shapes(config: LMConfig, vocab_size: int) -> list:
+    """The parameter shapes of the model ``config`` describes, computed without building it."""
+    from . import memory
+
+    V, D, H = vocab_size, config.wordvec, config.hidden
+    if config.model == "transformer":
+        return memory.transformer_shapes(V, config.d_model, config.d_ff, config.layers, decoder_only=True,
+                                         tie=config.tie)
+    cell = {"simple": "rnn", "better": "lstm"}.get(config.model, config.model)
+    shapes = [(V, D)]
+    for k in range(config.layers):
+        shapes += memory.recurrent_shapes(cell, D if k == 0 else H, H)
+    return shapes + ([(V,)] if config.tie else [(H, V), (V,)])
+
+
+def estimate_bytes(config: LMConfig, vocab_size: int, words: int = 0) -> int:
+    """Memory of a training run (before building anything): parameters, gradients, optimizer state and
+    initialisation, one (batch, time) window's activations (scores and softmax over the vocabulary
+    included), and ``words`` corpus ids."""
+    from . import memory
+
+    shapes = param_shapes(config, vocab_size)
+    N, T, V, D, H, L = config.batch_size, config.time_size, vocab_size, config.wordvec, config.hidden, config.layers
+    if config.model == "transformer":
+        d, f = config.d_model, config.d_ff
+        widths = [d, d] + L * [12 * d, 2 * f, 3 * config.heads * T] + [V, V]
+    else:
+        widths = [D, D] + L * [4 * H, 2 * H, H, H] + [V, V]
+    activations = memory.sequence_activation_bytes(N, T, widths)
+    optimizer = "adamw" if config.model == "transformer" else "sgd"
+    return (memory.estimate_training_bytes(shapes, optimizer, activations=activations, data_bytes=3 * 8 * words)
+            + memory.build_bytes(shapes))
+
+
+def check_memory(config: LMConfig, vocab_size: int, words: int = 0) -> None:
+    """Refuse (``memory.InsufficientMemoryError``, a ValueError) a run that cannot fit in memory."""
+    from . import memory
+
+    sizes = (f"--d-model {config.d_model:,}, --d-ff {config.d_ff:,}" if config.model == "transformer"
+             else f"--wordvec {config.wordvec:,}, --hidden {config.hidden:,}")
+    memory.check_fits(estimate_bytes(config, vocab_size, words),
+                      f"lm train ({config.model}, {sizes}, {config.layers} layer(s), vocabulary {vocab_size:,})")
+
+
 def make_trainer(config: LMConfig, splits: dict, words, *, model=None, optimizer=None, **trainer_options) -> Trainer:
     """The ``Trainer`` of a run: BPTT batches over the training split, perplexity reports, and the
     config's schedule — plateau: validation perplexity after every epoch, lr x 1/4 when it worsens, the
     best epoch kept (``best_params``); linear: warm-up then linear decay. ``model``/``optimizer`` (from
-    a checkpoint) continue a run; a new one is built otherwise."""
+    a checkpoint) continue a run; a new one is built otherwise, after checking that the run fits in memory."""
     if model is None:
+        check_memory(config, len(words), sum(len(v) for v in splits.values() if v is not None))
         model, optimizer = build(config, len(words))
     source = BPTTBatches(splits["train"], config.batch_size, config.time_size)
     check_vocab(model, splits["train"])
@@ -198,4 +243,5 @@ def worse_than_uniform(results: dict, vocab_size: int) -> bool:
 
 
 __all__ = ["LMConfig", "PRESETS", "MODELS", "make_config", "config_from_dict", "load_splits", "build",
+           "param_shapes", "estimate_bytes", "check_memory",
            "make_trainer", "perplexity_of", "evaluate_splits", "best_params_callback", "worse_than_uniform"]

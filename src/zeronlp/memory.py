@@ -114,6 +114,101 @@ def estimate_training_bytes(param_shapes, optimizer="sgd", activations: int = 0,
                                 activations=activations) + int(data_bytes)
 
 
+def build_bytes(param_shapes, dtype=np.float32) -> int:
+    """Transient bytes while building a model: its largest parameter is drawn as float64 and scaled
+    (two float64 temporaries beside the float32 result), ``BUILD_COPIES`` times its float32 size."""
+    return BUILD_COPIES * max((array_bytes(s, dtype) for s in param_shapes), default=0)
+
+
+BUILD_COPIES = 4
+
+
+# ------------------------------------------------------------------------ shapes from a configuration
+def recurrent_shapes(cell: str, input_size: int, hidden_size: int) -> list:
+    """Parameter shapes of one recurrent layer ('rnn', 'lstm', 'gru'): Wx (D, G H), Wh (H, G H), biases."""
+    gates = {"rnn": 1, "lstm": 4, "gru": 3}
+    if cell not in gates:
+        raise ValueError(f"unknown recurrent cell {cell!r}; choose from {', '.join(gates)}")
+    D, H, G = int(input_size), int(hidden_size), gates[cell]
+    return [(D, G * H), (H, G * H)] + [(G * H,)] * (2 if cell == "gru" else 1)
+
+
+def transformer_shapes(vocab_size: int, d_model: int, d_ff: int, num_layers: int, *, decoder_only: bool,
+                       tie: bool = True) -> list:
+    """Parameter shapes of a Transformer (encoder-decoder, one shared embedding) or a decoder-only
+    TransformerLM: embedding (V, d), per layer the attention (d, 3d) + (d, d), the feed-forward (d, d_ff)
+    + (d_ff, d) and the layer norms, the output bias (V,) (and (d, V) when not tied)."""
+    V, d, f, L = int(vocab_size), int(d_model), int(d_ff), int(num_layers)
+    attention = [(d, 3 * d), (3 * d,), (d, d), (d,)]
+    feed_forward = [(d, f), (f,), (f, d), (d,)]
+    norm = [(d,), (d,)]
+    layer = attention + feed_forward + 2 * norm
+    shapes = [(V, d)]
+    if decoder_only:
+        shapes += L * layer + norm
+    else:
+        shapes += L * layer + norm + L * (2 * attention + feed_forward + 3 * norm) + norm
+    shapes.append((V,))
+    return shapes if tie else shapes + [(d, V)]
+
+
+def seq2seq_bytes(config, vocab_size: int, question_width: int, answer_width: int, examples: int,
+                  generated: bool = True) -> int:
+    """Memory of a ``zeronlp seq2seq train`` run of ``config`` (a ``seq2seq.Seq2seqConfig``): the model
+    (from the configuration, not built), Adam's state, one batch's activations, the test-time decoding
+    and the data (``examples`` pairs; ``generated``: the task's text is generated in memory first)."""
+    V, D, H = int(vocab_size), int(config.wordvec), int(config.hidden)
+    N, Te, Td = int(config.batch_size), int(question_width), max(int(answer_width) - 1, 1)
+    kind = config.model
+    if kind == "transformer":
+        d, f = config.d_model or 64, config.d_ff or 256
+        L, heads = config.layers or 2, config.heads or 4
+        shapes = transformer_shapes(V, d, f, L, decoder_only=False)
+        activations = L * (sequence_activation_bytes(N, Te + 2 * Td, [12 * d, 2 * f])
+                           + 3 * array_bytes((N, heads, Te + Td, Te + Td)))
+        activations += sequence_activation_bytes(N, Td, [V, V, V])
+    else:
+        if kind == "attention" and config.bidirectional:
+            encoder = 2 * (recurrent_shapes("lstm", D, H // 2 or 1) + recurrent_shapes("lstm", D, H // 2 or 1))
+        else:
+            encoder = recurrent_shapes("lstm", D, H)
+        decoder_in = D + H if kind == "peeky" else D
+        affine_in = 2 * H if kind in ("peeky", "attention") else H
+        shapes = [(V, D)] + encoder + [(V, D)] + recurrent_shapes("lstm", decoder_in, H) + [(affine_in, V), (V,)]
+        activations = sequence_activation_bytes(N, Te, [D, 4 * H, 2 * H, H])
+        activations += sequence_activation_bytes(N, Td, [decoder_in, 4 * H, 2 * H, H, affine_in, V, V])
+        if kind == "attention":  # hs * h for every decoder step: (N, Td, Te, H), and its gradient
+            activations += 2 * array_bytes((N, Td, Te, H))
+    decode = 1000  # accuracy decodes the test questions 1000 at a time
+    decoding = sequence_activation_bytes(decode, Te, [4 * H, 2 * H, H]) + array_bytes((decode, V))
+    if kind == "attention":  # every step's (N, Te, H) products are kept: measured ~1.5 of them per step
+        decoding += 3 * array_bytes((decode, Td, Te, H)) // 2
+    activations = max(activations, decoding)
+    per_example = (SEQ2SEQ_TEXT_BYTES if generated else 0) + 3 * 4 * (int(question_width) + int(answer_width))
+    return (estimate_training_bytes(shapes, "adam", activations=activations, data_bytes=int(examples) * per_example)
+            + build_bytes(shapes))
+
+
+SEQ2SEQ_TEXT_BYTES = 300  # a generated (question, answer) pair as Python strings in a list (measured ~250)
+
+
+def word2vec_bytes(config, vocab_size: int, corpus_words: int) -> int:
+    """Memory of a ``zeronlp word2vec train`` run of ``config`` (a ``Word2VecConfig``): input and output
+    vectors, their (dense or row-sparse) gradients and optimizer state, one batch's gathered vectors, and an
+    epoch's windows (n, 2w) with their masks."""
+    V, D, w, B = int(vocab_size), int(config.hidden_size), int(config.window_size), int(config.batch_size)
+    n = int(corpus_words)
+    shapes = [(V, D), (max(V - 1, 1) if config.hs else V, D)]
+    outputs = max(int(math.log2(max(V, 2))) + 2, 1) if config.hs else int(config.negative) + 1
+    pairs = B * 2 * w if config.model == "skipgram" else B
+    gathered = array_bytes((pairs, outputs, D)) * 3 + array_bytes((B, 2 * w, D)) + array_bytes((pairs, D)) * 3
+    params = sum(array_bytes(s) for s in shapes)
+    slots = 0 if config.optimizer == "sgd" else optimizer_slots(config.optimizer)
+    grads = 0 if config.sparse else params
+    windows = n * 2 * w * (4 + 1) + n * 16  # contexts (int32, delete()'s copy of a window view), the shrink mask
+    return params * (1 + slots) + grads + gathered + windows + build_bytes(shapes)
+
+
 # ------------------------------------------------------------------------ what the machine has
 def _read_int(path):
     try:
@@ -248,6 +343,7 @@ def limit_allocations(budget_bytes):
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-__all__ = ["array_bytes", "estimate_model_bytes", "estimate_training_bytes", "sequence_activation_bytes",
+__all__ = ["build_bytes", "recurrent_shapes", "transformer_shapes", "seq2seq_bytes", "word2vec_bytes",
+           "array_bytes", "estimate_model_bytes", "estimate_training_bytes", "sequence_activation_bytes",
            "optimizer_slots", "available_memory", "check_fits", "format_bytes", "peak_rss_bytes",
            "limit_allocations", "InsufficientMemoryError", "OPTIMIZER_SLOTS"]
