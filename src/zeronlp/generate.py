@@ -261,6 +261,24 @@ def greedy_decode(model, xs, start_id: int, length: int, *, return_state: bool =
     return (ids, state) if return_state else ids
 
 
+def _state_bytes(state) -> int:
+    """Bytes of the arrays in a (nested) decoder state."""
+    if isinstance(state, dict):
+        return sum(_state_bytes(v) for v in state.values())
+    if isinstance(state, (tuple, list)):
+        return sum(_state_bytes(v) for v in state)
+    return int(getattr(state, "nbytes", 0) or 0)
+
+
+def _check_beam_memory(state, N: int, K: int, V: int, length: int) -> None:
+    """Refuse a beam too wide for the memory: every one of the N x K beams carries the decoder state (and
+    its copy when beams are reordered), V float64 scores three times over, and its tokens."""
+    from . import memory
+
+    per_beam = 2 * _state_bytes(state) // max(N, 1) + 3 * 8 * V + 8 * (length + 1)
+    memory.check_fits(N * K * per_beam, f"beam search with beam width {K:,} over {N:,} sequence(s)")
+
+
 def beam_search(model, xs, start_id: int, length: int, beam_width: int = 3, *, return_all: bool = False,
                 return_state: bool = False):
     """xs (N, T) -> ids (N, length) of the most probable sequence among ``beam_width`` kept at each step.
@@ -278,6 +296,7 @@ def beam_search(model, xs, start_id: int, length: int, beam_width: int = 3, *, r
     rows = xp.arange(N)[:, None]
     with _EvalMode(model):
         state = model.start_decoding(xp.asarray(xs))
+        _check_beam_memory(state, N, K, _vocab_size(model) or 1, length)
         state = _take(state, xp.repeat(xp.arange(N), K))              # (N*K, ...), beams of a row adjacent
         logp = xp.full((N, K), -np.inf)
         logp[:, 0] = 0.0                                                # one live beam at the start

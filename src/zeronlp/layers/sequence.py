@@ -9,6 +9,7 @@ import numpy as np
 
 from ..backend import get_array_module, random_uniform, scatter_add
 from .base import Layer
+from .embedding import check_ids
 
 
 class TimeEmbedding(Layer):
@@ -24,13 +25,7 @@ class TimeEmbedding(Layer):
         """xs (N, T) int ids -> (N, T, D)."""
         W, = self.params
         xp = get_array_module(W)
-        xs = xp.asarray(xs)
-        if xs.dtype.kind not in "iu":
-            raise TypeError(f"TimeEmbedding expects integer word ids, got dtype {xs.dtype}")
-        if xs.size and (int(xs.min()) < 0 or int(xs.max()) >= W.shape[0]):
-            bad = int(xs.min()) if int(xs.min()) < 0 else int(xs.max())
-            raise ValueError(f"word id {bad} is outside the embedding's vocabulary of {W.shape[0]} words "
-                             "(does the corpus use the model's vocabulary?)")
+        xs = check_ids(xp.asarray(xs), W.shape[0], "TimeEmbedding")
         self.idx = xs
         return W[xs]
 
