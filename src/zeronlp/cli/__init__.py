@@ -36,11 +36,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Entry point: parse ``argv`` (default ``sys.argv[1:]``), run, return the exit status."""
-    parser = build_parser()
     try:
+        parser = build_parser()
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse: --help (0) or a usage error (2), already printed
         return int(e.code or 0)
+    except KeyboardInterrupt:  # Ctrl-C while starting up
+        print("zeronlp: interrupted", file=sys.stderr)
+        return 130
     return run_guarded(args)
 
 

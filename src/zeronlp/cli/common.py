@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import shlex
 import sys
+import tempfile
 import traceback
+import warnings
 from pathlib import Path
 
 
@@ -33,9 +36,11 @@ def run_guarded(args) -> int:
     prog = f"zeronlp {args.family}" + (f" {args.verb}" if getattr(args, "verb", None) else "")
     debug = getattr(args, "debug", False) or os.environ.get("ZERONLP_DEBUG", "") not in ("", "0")
     try:
-        status = args.func(args)
+        apply_threads(args)
+        with quiet_numpy_warnings(debug), json_mode(getattr(args, "json", False)):
+            status = args.func(args)
     except TrainingInterrupted as e:
-        print(f"{prog}: {interrupted_message(prog, e)}", file=sys.stderr)
+        print(f"{prog}: {interrupted_message(prog, e, out=getattr(args, 'out', None))}", file=sys.stderr)
         return e.exit_status
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; nothing was saved", file=sys.stderr)
@@ -55,14 +60,73 @@ def run_guarded(args) -> int:
     return int(status or 0)
 
 
-def interrupted_message(prog: str, e) -> str:
-    """What an interrupted run says: where its checkpoint is and the exact command that continues it."""
+@contextlib.contextmanager
+def quiet_numpy_warnings(debug: bool = False):
+    """NumPy's overflow/invalid RuntimeWarnings (a diverging run, a hostile file) are not shown: what went
+    wrong is reported as one clear line anyway. With ``--debug`` they are shown."""
+    if debug:
+        yield
+        return
+    import numpy as np
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"numpy(\.|$)|zeronlp(\.|$)")
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            yield
+
+
+_JSON_STREAM = None  # the real stdout while a --json command runs (print_json writes there)
+
+
+@contextlib.contextmanager
+def json_mode(enabled: bool):
+    """One rule for ``--json`` in every family: while the command runs, whatever it prints for people
+    (results, progress, streamed text) goes to stderr, and only ``print_json``'s final line to stdout."""
+    global _JSON_STREAM
+    if not enabled or _JSON_STREAM is not None:
+        yield
+        return
+    _JSON_STREAM = sys.stdout
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        _JSON_STREAM = None
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """'1 epoch', '3 epochs', '1,000 words' (``words``: an irregular plural)."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def add_threads(parser) -> None:
+    """--threads N: BLAS threads of a heavy command (default one; see ``zeronlp.threads``)."""
+    from ..threads import REPRODUCIBLE
+
+    parser.add_argument("--threads", type=positive_int, default=None, metavar="N",
+                        help="BLAS threads (default 1, or OPENBLAS_NUM_THREADS when set: one thread is the "
+                             f"fastest for this library's matrix sizes on a busy machine); {REPRODUCIBLE}")
+
+
+def apply_threads(args) -> int:
+    """Set the BLAS threads of this command (``--threads``, else the default policy); the count is kept in
+    ``args.threads_in_use`` (stored in checkpoints, so a resumed run uses the same)."""
+    from .. import threads
+
+    args.threads_in_use = threads.use(getattr(args, "threads", None))
+    return args.threads_in_use
+
+
+def interrupted_message(prog: str, e, out=None) -> str:
+    """What an interrupted run says: where its checkpoint is and the exact command that continues it, and
+    (``out``: the run's --out) that the model was not saved there."""
     name = "Ctrl-C" if e.exit_status == 130 else "SIGTERM"
+    not_saved = f"; the model was not saved to {out}" if out else ""
     if e.checkpoint is None:
-        return (f"interrupted ({name}) at step {e.step}; nothing was saved "
+        return (f"interrupted ({name}) at step {e.step}; nothing was saved{not_saved} "
                 "(give --checkpoint PATH to be able to continue)")
-    return f"interrupted ({name}) at step {e.step}; checkpoint written to {e.checkpoint}; continue with: " \
-           f"{prog} --resume {shlex.quote(str(e.checkpoint))}"
+    return f"interrupted ({name}) at step {e.step}; checkpoint written to {e.checkpoint}{not_saved}; continue " \
+           f"with: {prog} --resume {shlex.quote(str(e.checkpoint))}"
 
 
 # ---------------------------------------------------------------------------- train commands
@@ -100,11 +164,22 @@ def start_or_resume(args, options: dict, what: str):
     if conflicts:
         raise CLIError(f"{args.resume}: options differ from the checkpoint's run: {'; '.join(conflicts)}; "
                        "drop them to continue that run")
+    _resume_threads(args, checkpoint.meta.get("threads"))
     done = checkpoint.state["trainer"]["epoch"]
     epochs = options.get("epochs") or saved["epochs"]
     if epochs < done:
         raise CLIError(f"{args.resume}: the checkpoint has done {done} epochs already, more than --epochs {epochs}")
     return {**saved, "epochs": epochs}, checkpoint
+
+
+def _resume_threads(args, saved) -> None:
+    """A resumed run uses the checkpoint's BLAS threads unless --threads says otherwise (the same seed and
+    thread count give the same numbers)."""
+    from .. import threads
+
+    if getattr(args, "threads", None) is None and isinstance(saved, int) and not isinstance(saved, bool) \
+            and saved >= 1 and saved != getattr(args, "threads_in_use", None):
+        args.threads_in_use = threads.use(saved)
 
 
 def _same_option(given, saved) -> bool:
@@ -169,17 +244,27 @@ probability = _number_type(float, lambda v: 0.0 <= v < 1.0, "a number in [0, 1)"
 
 
 def check_writable(path, what: str = "output") -> Path | None:
-    """Fail early (before long work) when ``path`` cannot be written."""
+    """Fail early (before long work) when ``path`` cannot be written: its directory is missing or not a
+    directory, or a trial file cannot be created beside the file the write will replace (a symlink is
+    written through, to its target, as ``zeronlp.io`` writes it). Messages name the user's path."""
     if path is None:
         return None
+    from ..io import write_target
+
     path = Path(path)
-    if path.is_dir():
+    target = write_target(path)
+    if target.is_dir():
         raise CLIError(f"{what} path {str(path)!r} is a directory")
-    parent = path.parent if str(path.parent) else Path(".")
+    parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise CLIError(f"cannot write {what} {str(path)!r}: directory {str(parent)!r} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise CLIError(f"cannot write {what} {str(path)!r}: directory {str(parent)!r} is not writable")
+    try:
+        fd, trial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".check", dir=parent)
+    except OSError as e:
+        raise CLIError(f"cannot write {what} {str(path)!r}: cannot create files in {str(parent)!r} "
+                       f"({e.strerror or e})") from None
+    os.close(fd)
+    os.unlink(trial)
     return path
 
 
@@ -197,7 +282,7 @@ def require_gpu() -> None:
 
 def print_json(figures: dict) -> None:
     """The final line of a ``--json`` run: one JSON object on stdout."""
-    print(json.dumps(figures, default=_jsonable), flush=True)
+    print(json.dumps(figures, default=_jsonable), file=_JSON_STREAM or sys.stdout, flush=True)
 
 
 def _jsonable(value):

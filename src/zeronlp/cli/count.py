@@ -1,7 +1,8 @@
 """``zeronlp count``: chapter 2, word vectors by counting (co-occurrence, PPMI, SVD) on PTB or a text file."""
 from __future__ import annotations
 
-from .common import add_family, CLIError, add_json, answer_similar, add_seed, check_writable, positive_int, print_json
+from .common import (CLIError, add_family, add_json, add_seed, add_threads, answer_similar, check_writable, positive_int,
+                     print_json)
 
 EXIT_HELP = ("Exit status: 0 when at least one query word was answered (unknown words are reported by name), "
              "1 when every query word is unknown, 2 on an error.")
@@ -29,6 +30,7 @@ def register(sub) -> None:
     s.add_argument("--lowercase", action="store_true", help="text files only: lower-case the text")
     s.add_argument("--out", metavar="PATH", help="save the vectors in word2vec text format")
     add_seed(s)
+    add_threads(s)
     add_json(s)
     s.set_defaults(func=run_similar)
 

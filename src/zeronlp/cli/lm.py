@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
 import time
 
 from .. import lm
-from .common import (CLIError, add_family, add_json, add_run_options, add_seed, check_plot, check_writable, fit,
-                     non_negative_int, positive_float, positive_int, print_json, probability, require_gpu, say,
-                     start_or_resume)
+from .common import (CLIError, add_family, add_json, add_run_options, add_seed, add_threads, check_plot,
+                     check_writable, fit, non_negative_int, plural, positive_float, positive_int, print_json,
+                     probability, require_gpu, say, start_or_resume)
 
 OPTIONS = ("model", "corpus", "valid", "test", "max_words", "epochs", "batch_size", "time_size", "lr", "max_grad",
            "wordvec", "hidden", "layers", "dropout", "heads", "d_model", "d_ff", "tie", "schedule")
@@ -54,6 +55,7 @@ def register(sub) -> None:
                    help="report training perplexity every N iterations (default 20; 0: never)")
     t.add_argument("--gpu", action="store_true", help="train on the GPU with CuPy")
     add_seed(t)
+    add_threads(t)
     t.add_argument("--out", metavar="PATH", help="save the trained model to PATH (the best epoch's with --schedule "
                                                 "plateau)")
     add_run_options(t)
@@ -71,11 +73,13 @@ def register(sub) -> None:
     e.add_argument("--max-words", type=positive_int, default=None,
                    help="evaluate only the first N words of the split (default: all of it)")
     e.add_argument("--gpu", action="store_true", help="evaluate on the GPU with CuPy")
+    add_threads(e)
     add_json(e)
     e.set_defaults(func=run_eval)
 
     g = verbs.add_parser("generate", help="write text with a trained language model (chapter 7)",
-                         description="Sample words one at a time, the model's state carried between words.")
+                         description="Sample words one at a time, the model's state carried between words; each "
+                                     "word is printed as soon as it is sampled (Ctrl-C ends the text cleanly).")
     g.add_argument("--model", required=True, metavar="PATH", help="model file written by `zeronlp lm train`")
     g.add_argument("--start", default="you", help="first word(s), e.g. 'the stock market' (default: you)")
     g.add_argument("--length", type=non_negative_int, default=100, help="words to generate (default 100)")
@@ -104,14 +108,14 @@ def run_train(args) -> int:
     trainer = lm.make_trainer(config, splits, words, checkpoint=args.checkpoint, stop_after=args.stop_after,
                               print_every=args.eval_interval or None, record_every=args.eval_interval or None,
                               **resumed)
-    trainer.checkpoint_info["meta"].update(command="lm train", seed=args.seed)
+    trainer.checkpoint_info["meta"].update(command="lm train", seed=args.seed, threads=args.threads_in_use)
     if checkpoint:
         trainer.load_state(checkpoint)
     if args.gpu:
         require_gpu()
         trainer.to_gpu()
     say(args, f"lm train: {trainer.model!r} on {config.corpus} ({len(splits['train']):,} training words, "
-              f"vocabulary {len(words):,}); {config.epochs - trainer.epoch} epoch(s) to go")
+              f"vocabulary {len(words):,}); {plural(config.epochs - trainer.epoch, 'epoch')} to go")
     if not fit(trainer, args, "zeronlp lm train"):
         return 0
     best = lm.best_params_callback(trainer)
@@ -199,17 +203,66 @@ def load_language_model(path):
 
 def run_generate(args) -> int:
     from .. import seed
-    from ..generate import generate_words
+    from ..generate import iter_generate_words
 
     model, info = load_language_model(args.model)
     if not info["vocab"]:
         raise CLIError(f"{args.model}: has no vocabulary to turn ids into words")
     seed(args.seed)
-    words = generate_words(model, info["vocab"], args.start, args.length, skip_words=args.skip.split(),
-                           temperature=args.temperature, top_k=args.top_k, top_p=args.top_p, greedy=args.greedy)
-    text = " ".join(words).replace(" <eos>", ".\n")
+    stream = iter_generate_words(model, info["vocab"], args.start, args.length, skip_words=args.skip.split(),
+                                 temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
+                                 greedy=args.greedy)  # checks every option before the first word
+    words, text = [], TextStream(sys.stdout)
+    try:
+        for word in stream:
+            text.write(word)
+            if args.json:
+                words.append(word)
+    except KeyboardInterrupt:
+        stream.close()
+        with contextlib.suppress(KeyboardInterrupt, OSError):
+            text.end()
+        print(f"zeronlp lm generate: interrupted after {plural(max(text.words - len(args.start.split()), 0), 'word')}",
+              file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `zeronlp lm generate ... | head`: the reader has gone, stop quietly
+        stream.close()
+        _silence_stdout()
+        return 0
+    text.end()
     if args.json:
-        print_json({"text": text, "words": words, "start": args.start, "seed": args.seed})
-    else:
-        print(text)
+        print_json({"text": " ".join(words).replace(" <eos>", ".\n"), "words": words, "start": args.start,
+                    "seed": args.seed})
     return 0
+
+
+class TextStream:
+    """Words written as they come: separated by spaces, '<eos>' ends a sentence with '.' and a new line."""
+
+    def __init__(self, out):
+        self.out, self.words, self.line_start = out, 0, True
+
+    def write(self, word: str) -> None:
+        if word == "<eos>":
+            self.out.write(".\n")
+            self.line_start = True
+        else:
+            self.out.write(word if self.line_start else " " + word)
+            self.line_start = False
+        self.words += 1
+        self.out.flush()
+
+    def end(self) -> None:
+        if not self.line_start:
+            self.out.write("\n")
+            self.line_start = True
+        self.out.flush()
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so Python's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

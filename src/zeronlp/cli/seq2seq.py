@@ -4,8 +4,9 @@ from __future__ import annotations
 import dataclasses
 
 from ..seq2seq import MODELS
-from .common import (CLIError, add_family, add_json, add_run_options, add_seed, check_plot, check_writable, fit,
-                     non_negative_int, positive_float, positive_int, print_json, probability, say, start_or_resume)
+from .common import (CLIError, add_family, add_json, add_run_options, add_seed, add_threads, check_plot,
+                     check_writable, fit, non_negative_int, plural, positive_float, positive_int, print_json,
+                     probability, say, start_or_resume)
 
 OPTIONS = ("model", "reverse", "bidirectional", "epochs", "batch_size", "hidden", "wordvec", "lr", "max_grad", "size",
            "layers", "heads", "d_model", "d_ff", "dropout")
@@ -16,7 +17,11 @@ def register(sub) -> None:
                        description="Train and use seq2seq models on the addition and date-format tasks "
                                    "or on any file in the book's question_answer layout.")
 
-    t = verbs.add_parser("train", help="train a model and report test accuracy per epoch")
+    t = verbs.add_parser("train", help="train a model and report test accuracy per epoch",
+                         description="Train a seq2seq model on a character task with the book's recipe (Adam, "
+                                     "gradient clipping, batch 128) and report the exact-match test accuracy after "
+                                     "every epoch: by default chapter 7's basic model on addition (25 epochs) or, "
+                                     "with --task date, chapter 8's attention model (10 epochs).")
     t.add_argument("--task", default=None,
                    help="addition, date, or a PATH to a file in the book's layout (default addition)")
     t.add_argument("--model", choices=sorted(MODELS), default=None,
@@ -42,6 +47,7 @@ def register(sub) -> None:
     tf.add_argument("--d-ff", type=positive_int, default=None, help="feed-forward width (default 256)")
     tf.add_argument("--dropout", type=probability, default=None, help="dropout ratio (default 0)")
     add_seed(t)
+    add_threads(t)
     t.add_argument("--out", metavar="PATH", help="save the trained model (.npz) to PATH")
     t.add_argument("--plot", metavar="PATH", help="save the loss and accuracy curves to PATH")
     add_run_options(t)
@@ -81,25 +87,28 @@ def run_train(args) -> int:
                                          "seq2seq train")
     data_seed = {} if checkpoint or args.seed is None else {"data_seed": args.seed}
     config = s2s.Seq2seqConfig(**fields).validate() if checkpoint else s2s.make_config(**fields, **data_seed)
+    check_memory(config)
     seed(args.seed)
     data = load_data(config.task, seed=config.data_seed, size=config.size, reverse=config.reverse)
+    if config.task not in TASKS:
+        check_memory(config, data)
     resumed = {"model": checkpoint.model, "optimizer": checkpoint.optimizer} if checkpoint else {}
     trainer = s2s.make_trainer(config, data, examples=args.examples, checkpoint=args.checkpoint,
                                stop_after=args.stop_after, **resumed)
     trainer.checkpoint_info.update(vocab=list(data.vocab), meta={**s2s.task_meta(data, config.model),
                                    "train_config": dataclasses.asdict(config), "command": "seq2seq train",
-                                   "seed": args.seed})
+                                   "seed": args.seed, "threads": args.threads_in_use})
     if checkpoint:
         trainer.load_state(checkpoint)
     where = config.task if config.task in TASKS else f"file {config.task}"
-    say(args, f"{config.model} seq2seq on {where}: {len(data.x_train)} train / {len(data.x_test)} test, vocabulary "
-              f"{len(data.vocab)}, wordvec {config.wordvec}, hidden {config.hidden}, "
+    say(args, f"{config.model} seq2seq on {where}: {len(data.x_train):,} train / {len(data.x_test):,} test, "
+              f"vocabulary {len(data.vocab)}, {_sizes(trainer.model, config)}, "
               f"{'reversed' if config.reverse else 'plain'} input, {trainer.model.num_params():,} parameters")
     if not fit(trainer, args, "zeronlp seq2seq train"):
         return 0
     history = trainer.history
     acc, per_epoch = history["accuracy"][-1], history["epoch_seconds"]
-    say(args, f"test accuracy {100 * acc:.3f}% after {len(history['accuracy'])} epochs "
+    say(args, f"test accuracy {100 * acc:.3f}% after {plural(len(history['accuracy']), 'epoch')} "
               f"({sum(per_epoch) / len(per_epoch):.1f}s per epoch)")
     if out:
         s2s.save(trainer.model, out, data, config.model, meta={"accuracy": acc})
@@ -114,6 +123,34 @@ def run_train(args) -> int:
     return 0
 
 
+def _sizes(model, config) -> str:
+    """The widths a run's header shows: the Transformer's own, else the LSTM's embedding and hidden sizes."""
+    if config.model == "transformer":
+        c = model.config
+        return f"d_model {c['d_model']}, {c['num_heads']} heads, d_ff {c['d_ff']}, {plural(c['num_layers'], 'layer')}"
+    return f"wordvec {config.wordvec}, hidden {config.hidden}"
+
+
+def check_memory(config, data=None) -> None:
+    """Refuse a run that cannot fit in memory, before generating the data (a built-in task) or building the
+    model (a file, whose data is read first)."""
+    from .. import memory
+    from ..data.sequence import DEFAULT_SIZE, WIDTHS, task_alphabet
+
+    if data is None:
+        if config.task not in WIDTHS:
+            return
+        vocab, (q, a) = len(task_alphabet(config.task)), WIDTHS[config.task]
+        examples, generated = config.size or DEFAULT_SIZE, True
+    else:
+        vocab, q, a = len(data.vocab), data.x_train.shape[1], data.t_train.shape[1]
+        examples, generated = len(data.x_train) + len(data.x_test), False
+    sizes = f"--hidden {config.hidden:,}" if config.model != "transformer" else \
+        f"--d-model {config.d_model or 64:,}, --d-ff {config.d_ff or 256:,}"
+    memory.check_fits(memory.seq2seq_bytes(config, vocab, q, a, examples, generated),
+                      f"seq2seq train ({config.model}, {sizes}, {examples:,} examples)")
+
+
 def run_eval(args) -> int:
     from .. import seq2seq as s2s
     from ..data.sequence import read_pairs
@@ -126,11 +163,10 @@ def run_eval(args) -> int:
     acc, guess = s2s.accuracy(model, x, t, task.start_id, args.beam, return_ids=True)
     predicted = task.decode(guess)
     wrong = [(q, a[1:].rstrip(), p) for (q, p, (_, a)) in zip(questions, predicted, pairs) if p != a[1:].rstrip()]
-    if not args.json:
-        print(f"{args.data}: {len(pairs)} questions, exact-match accuracy {100 * acc:.3f}%")
-        for q, a, p in wrong[:args.examples]:
-            print(f"  WRONG {q!r}: expected {a!r}, got {p!r}")
-    else:
+    say(args, f"{args.data}: {plural(len(pairs), 'question')}, exact-match accuracy {100 * acc:.3f}%")
+    for q, a, p in wrong[:args.examples]:
+        say(args, f"  WRONG {q!r}: expected {a!r}, got {p!r}")
+    if args.json:
         print_json({"accuracy": acc, "questions": len(pairs), "wrong": len(wrong), "beam": args.beam})
     return 0
 
@@ -138,6 +174,7 @@ def run_eval(args) -> int:
 def run_predict(args) -> int:
     from .. import seq2seq as s2s
 
+    check_questions(args.text)
     model, task = s2s.load(args.model)
     answers = s2s.answer(model, task, args.text, args.beam)
     if args.json:
@@ -148,11 +185,19 @@ def run_predict(args) -> int:
     return 0
 
 
+def check_questions(questions) -> None:
+    """An empty (or blank) question is bad input, not something to answer."""
+    for i, q in enumerate(questions):
+        if not q.strip():
+            raise CLIError(f"question {i + 1} is empty; give the text to answer, e.g. '16+75'")
+
+
 def run_attention(args) -> int:
     from .. import backend
     from .. import seq2seq as s2s
 
-    check_writable(args.plot, "plot")
+    check_plot(args.plot)
+    check_questions([args.text])
     model, task = s2s.load(args.model)
     if not hasattr(model, "attention_weights"):
         raise CLIError(f"{args.model} holds a {type(model).__name__}, which has no attention; "
@@ -168,7 +213,7 @@ def run_attention(args) -> int:
     else:
         s2s.plot_attention(inputs, outputs, weights, args.plot, title=f"{args.text} -> {answer}")
     if args.json:
-        print_json({"question": args.text, "answer": answer, "weights": weights.round(4).tolist()})
+        print_json({"question": args.text, "answer": answer, "weights": [[round(float(w), 4) for w in row] for row in weights]})
     else:
         print(f"{args.text} -> {answer}; attention map saved to {args.plot}")
     return 0

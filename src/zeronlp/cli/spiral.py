@@ -1,8 +1,8 @@
 """``zeronlp spiral``: chapter 1, a two-layer net separating the three spiral arms."""
 from __future__ import annotations
 
-from .common import (add_json, add_run_options, add_seed, check_plot, check_writable, fit, positive_float,
-                     positive_int, print_json, say, start_or_resume)
+from .common import (add_json, add_run_options, add_seed, add_threads, check_plot, check_writable, fit, plural,
+                     positive_float, positive_int, print_json, say, start_or_resume)
 
 OPTIONS = ("epochs", "batch_size", "hidden", "lr")
 
@@ -15,6 +15,7 @@ def register(sub) -> None:
     p.add_argument("--hidden", type=positive_int, help="hidden units (default 10)")
     p.add_argument("--lr", type=positive_float, help="SGD learning rate (default 1.0)")
     add_seed(p)
+    add_threads(p)
     p.add_argument("--plot", metavar="PATH", help="save the loss curve and decision boundary to PATH")
     p.add_argument("--out", metavar="PATH", help="save the trained model (.npz) to PATH")
     add_run_options(p)
@@ -31,17 +32,18 @@ def run(args) -> int:
     config = spiral.make_config(**fields, **({} if checkpoint or args.seed is None else {"data_seed": args.seed}))
     seed(args.seed)
     x, t = load_data(seed=config.data_seed)
+    spiral.check_memory(config, len(x), plot=plot is not None)
     resumed = {"model": checkpoint.model, "optimizer": checkpoint.optimizer} if checkpoint else {}
     trainer = spiral.make_trainer(config, x, t, checkpoint=args.checkpoint, stop_after=args.stop_after,
-                                  verbose=not args.json, **resumed)
-    trainer.checkpoint_info["meta"].update(command="spiral", seed=args.seed)
+                                  **resumed)
+    trainer.checkpoint_info["meta"].update(command="spiral", seed=args.seed, threads=args.threads_in_use)
     if checkpoint:
         trainer.load_state(checkpoint)
     if not fit(trainer, args, "zeronlp spiral"):
         return 0
     model = trainer.model.eval()
     loss, accuracy = float(model.forward(x, t)), spiral.accuracy(model, x, t)
-    say(args, f"spiral: {len(x)} points, {config.epochs} epochs in {trainer.seconds:.2f}s: "
+    say(args, f"spiral: {len(x)} points, {plural(config.epochs, 'epoch')} in {trainer.seconds:.2f}s: "
               f"loss {loss:.4f}, training accuracy {accuracy:.3f}")
     if out:
         model.save(out, meta={"train_config": trainer.checkpoint_info["meta"]["train_config"]})

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from .common import (CLIError, add_family, add_json, add_run_options, add_seed, check_writable, fit_report,
-                     non_negative_int, positive_float, positive_int, print_json, probability, say, start_or_resume)
+from .common import (CLIError, add_family, add_json, add_run_options, add_seed, add_threads, check_writable,
+                     fit_report, non_negative_int, plural, positive_float, positive_int, print_json, probability, say,
+                     start_or_resume)
 
 QUERIES = ("you", "year", "car", "toyota")
 ANALOGIES = (("king", "man", "queen"), ("take", "took", "go"), ("car", "cars", "child"), ("good", "better", "bad"))
@@ -44,6 +45,7 @@ def register(sub) -> None:
                    help="words whose nearest neighbours to print after training (default: the book's "
                         "you year car toyota); unknown words are an error before training starts")
     add_seed(t)
+    add_threads(t)
     t.add_argument("--out", metavar="PATH", help="save the vectors in word2vec format to PATH")
     t.add_argument("--binary", action="store_true", help="with --out: word2vec binary format instead of text")
     add_run_options(t)
@@ -89,16 +91,19 @@ def run_train(args) -> int:
     seed(args.seed)
     corpus, words = load_training_corpus(run["corpus"], run["min_count"])
     check_queries(args.query, words, run["corpus"])
+    if checkpoint is None:
+        check_memory(config, len(words), len(corpus))
     resumed = {"model": checkpoint.model, "optimizer": checkpoint.optimizer} if checkpoint else {}
     trainer = w2v.make_trainer(corpus, words, config, max_words=run["max_words"] or None, checkpoint=args.checkpoint,
                                stop_after=args.stop_after, **resumed)
     trainer.checkpoint_info.update(vocab=words, meta={"train_config": {**dataclasses.asdict(config), **run},
-                                                      "command": "word2vec train", "seed": args.seed})
+                                                      "command": "word2vec train", "seed": args.seed,
+                                                      "threads": args.threads_in_use})
     if checkpoint:
         trainer.load_state(checkpoint)
     say(args, f"word2vec: {config.model} on {run['corpus'] or 'ptb'} ({len(corpus):,} words, {len(words):,} types), "
               f"preset {run['preset'] or 'fast'}, window {config.window_size}, dim {config.hidden_size}, "
-              f"{'hierarchical softmax' if config.hs else f'{config.negative} negatives'}, {config.epochs} epochs")
+              f"{'hierarchical softmax' if config.hs else f'{config.negative} negatives'}, {plural(config.epochs, 'epoch')}")
     import numpy as np
 
     with np.errstate(over="ignore", invalid="ignore"):
@@ -107,6 +112,16 @@ def run_train(args) -> int:
         return 0
     report_word2vec(args, vectors, history, config, run, len(words))
     return 0
+
+
+def check_memory(config, vocab_size: int, corpus_words: int) -> None:
+    """Refuse a run that cannot fit in memory (vectors, a batch, an epoch's windows) before building it."""
+    from .. import memory
+
+    memory.check_fits(memory.word2vec_bytes(config, vocab_size, corpus_words),
+                      f"word2vec train ({config.model}, --dim {config.hidden_size:,}, --window {config.window_size:,}, "
+                      + ("--hs" if config.hs else f"--negative {config.negative:,}")
+                      + f", {corpus_words:,} words, {vocab_size:,} types)")
 
 
 def check_queries(query, words, corpus) -> None:
