@@ -18,6 +18,11 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="a few epochs only (smoke test)")
     parser.add_argument("--plot", help="save the loss curve and decision boundary here")
     args = parser.parse_args(argv)
+    if args.plot:  # say so now, not after training
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            parser.error("--plot needs matplotlib: pip install 'zeronlp[plot]'")
 
     zeronlp.seed(0)
     max_epoch, batch_size, hidden_size, learning_rate = 300, 30, 10, 1.0  # the book's settings
@@ -33,7 +38,7 @@ def main(argv=None):
     accuracy = float((model.predict(x).argmax(axis=1) == t.argmax(axis=1)).mean())
     print(f"final loss {history['loss'][-1]:.4f}, training accuracy {accuracy:.3f}")
     if args.plot:
-        from zeronlp.plot import plot_spiral_result  # needs matplotlib: pip install 'zeronlp[plot]'
+        from zeronlp.plot import plot_spiral_result
 
         plot_spiral_result(history, model.predict, x, t, args.plot)
     return accuracy
