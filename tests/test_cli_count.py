@@ -38,8 +38,9 @@ def test_similar_on_a_text_file_with_unknown_word(corpus_file, tmp_path, capsys)
 
 def test_all_unknown_is_exit_1(corpus_file, capsys):
     assert main(["count", "similar", "zzz", "--corpus", str(corpus_file), "--dim", "2", "--json"]) == 1
-    out = capsys.readouterr().out
-    assert "[zzz] is not in the vocabulary" in out and json.loads(out.splitlines()[-1])["unknown"] == ["zzz"]
+    captured = capsys.readouterr()  # --json: the human lines on stderr, only the JSON line on stdout
+    assert "[zzz] is not in the vocabulary" in captured.err
+    assert len(captured.out.splitlines()) == 1 and json.loads(captured.out)["unknown"] == ["zzz"]
 
 
 def test_errors(corpus_file, tmp_path, capsys):
