@@ -16,6 +16,11 @@ layer) must not allocate until the kernel kills the process. The pattern::
   what a cgroup (v1 or v2) memory limit leaves; ``None`` when nothing can be read.
 * ``check_fits(bytes, what)``: raises ``InsufficientMemoryError`` (a ``ValueError``) when the
   estimate exceeds the available memory. ``ZERONLP_MEMORY_CHECK=0`` turns the check off.
+* ``recurrent_shapes``, ``transformer_shapes``, ``build_bytes``: parameter shapes from a configuration
+  (no model built) and the float64 temporaries of initialising the largest one.
+* ``seq2seq_bytes(config, vocab, question_width, answer_width, examples)`` and
+  ``word2vec_bytes(config, vocab, corpus_words)``: whole runs of those recipes (``lm.estimate_bytes``
+  and ``spiral.estimate_bytes`` live beside their recipes).
 * ``limit_allocations(budget)``: a context in which the process may map at most ``budget`` more
   bytes (Linux ``RLIMIT_AS``); a larger allocation raises ``MemoryError`` at once instead of
   paging until the OOM killer comes. Used while building a model from an untrusted file header.

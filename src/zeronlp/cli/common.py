@@ -168,7 +168,8 @@ def start_or_resume(args, options: dict, what: str):
     done = checkpoint.state["trainer"]["epoch"]
     epochs = options.get("epochs") or saved["epochs"]
     if epochs < done:
-        raise CLIError(f"{args.resume}: the checkpoint has done {done} epochs already, more than --epochs {epochs}")
+        raise CLIError(f"{args.resume}: the checkpoint has done {plural(done, 'epoch')} already, more than "
+                       f"--epochs {epochs}")
     return {**saved, "epochs": epochs}, checkpoint
 
 
