@@ -226,13 +226,15 @@ def plot_results(result: Result, label_names, path, title: str = "") -> None:
     axes = np.atleast_1d(axes)
     if history.get("epoch_loss"):
         ax, epochs = axes[0], np.arange(1, len(history["epoch_loss"]) + 1)
-        ax.plot(epochs, history["epoch_loss"], "o-", label="training loss")
+        lines = ax.plot(epochs, history["epoch_loss"], "o-", label="training loss")
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
+        ax.set_xticks(epochs)
         if history.get("valid_accuracy"):
             twin = ax.twinx()
-            twin.plot(epochs, history["valid_accuracy"], "s-", color="tab:orange", label="validation accuracy")
+            lines += twin.plot(epochs, history["valid_accuracy"], "s-", color="tab:orange", label="validation accuracy")
             twin.set_ylabel("validation accuracy")
+        ax.legend(lines, [line.get_label() for line in lines], loc="center right")
         ax.set_title("learning curve" + (" (last fold)" if result.fold_accuracies else ""))
     elif result.fold_accuracies:
         ax = axes[0]
@@ -252,7 +254,7 @@ def plot_results(result: Result, label_names, path, title: str = "") -> None:
 
 def _draw_confusion(ax, confusion, label_names) -> None:
     confusion = np.asarray(confusion)
-    ax.imshow(confusion, cmap="Blues")
+    ax.imshow(confusion, cmap="Blues", vmin=0)
     K = len(label_names)
     ax.set_xticks(range(K), labels=label_names, rotation=45 if K > 4 else 0)
     ax.set_yticks(range(K), labels=label_names)
