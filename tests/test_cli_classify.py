@@ -127,6 +127,17 @@ def test_missing_and_corrupt_data_files(tmp_path, capsys, monkeypatch):
     _one_line_error(capsys, ["classify", "train", "--data", "mr", "--out", str(out)], "rt-polarity.neg", out)
 
 
+def test_eval_on_a_named_dataset_scores_its_test_split(tmp_path, capsys, shared_data):
+    out = tmp_path / "mr.npz"
+    assert main(["classify", "train", "--data", "mr", "--max-train", "1000", "--folds", "2", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["classify", "eval", "--model", str(out), "--data", "mr", "--json"]) == 0
+    figures = _last_json(capsys.readouterr().out)
+    assert figures["n"] == 10_662 and figures["labels"] == ["negative", "positive"] and figures["accuracy"] > 0.6
+    _one_line_error(capsys, ["classify", "eval", "--model", str(out), "--data", "mr", "--split", "test"],
+                    "split of mr must be one of 'all'")
+
+
 def test_bad_eval_and_predict_input(linear_model, tmp_path, capsys, shared_data):
     unseen = write_reviews(tmp_path / "unseen.tsv", labels=("neg", "meh"))
     _one_line_error(capsys, ["classify", "eval", "--model", str(linear_model), "--data", str(unseen)],

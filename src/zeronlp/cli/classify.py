@@ -180,7 +180,7 @@ def run_eval(args) -> int:
     plot = check_plot(args.plot)
     clf = classify.load_classifier(args.model)
     if args.data in SPLITS:
-        data = load_reviews(args.data, args.split)
+        data = load_reviews(args.data, args.split or SPLITS[args.data][-1])  # test; mr: all
         if tuple(data.label_names) != tuple(clf.label_names):
             raise CLIError(f"{args.data} has the classes {', '.join(data.label_names)}, which the model never saw "
                            f"(its classes: {', '.join(clf.label_names)})")
