@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..text.corpus import Vocab
 from . import linear, neural
 from .text import check_not_empty, tokenize, tokenizer_of
 
@@ -146,11 +147,8 @@ def neural_data(prep: Prepared, train_idx=None):
 def finish_neural(prep: Prepared, trainer, test_idx=None) -> Result:
     """After ``trainer.fit()``: the best validation epoch's parameters, scored on the test documents."""
     neural.restore_best(trainer)
-    vocab = trainer.checkpoint_info["vocab"]
-    from ..text.corpus import Vocab
-
-    clf = neural.NeuralText(prep.config, prep.tokenizer, Vocab(vocab, unk="<unk>"), trainer.model,
-                            prep.label_names)
+    vocab = Vocab(trainer.checkpoint_info["vocab"], unk="<unk>")
+    clf = neural.NeuralText(prep.config, prep.tokenizer, vocab, trainer.model, prep.label_names)
     if test_idx is None:
         tokens, labels = prep.test_tokens, prep.test.labels
     else:
