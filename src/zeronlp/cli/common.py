@@ -165,7 +165,9 @@ def start_or_resume(args, options: dict, what: str):
         raise CLIError(f"{args.resume}: options differ from the checkpoint's run: {'; '.join(conflicts)}; "
                        "drop them to continue that run")
     _resume_threads(args, checkpoint.meta.get("threads"))
-    done = checkpoint.state["trainer"]["epoch"]
+    done = checkpoint.state.get("trainer", {}).get("epoch") if isinstance(checkpoint.state, dict) else None
+    if not _is_int(saved.get("epochs")) or not _is_int(done):
+        raise CLIError(f"{args.resume}: malformed checkpoint (its epochs are not whole numbers)")
     epochs = options.get("epochs") or saved["epochs"]
     if epochs < done:
         raise CLIError(f"{args.resume}: the checkpoint has done {plural(done, 'epoch')} already, more than "
@@ -173,13 +175,44 @@ def start_or_resume(args, options: dict, what: str):
     return {**saved, "epochs": epochs}, checkpoint
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def checked_config(make, fields: dict, source):
+    """``make(**fields)``: the configuration a checkpoint (``source``) describes. An unknown field, a value
+    its factory refuses, or a value whose type differs from the field's default's is one clear error
+    naming the checkpoint (a hand-edited or hostile file must not become an internal error later)."""
+    import dataclasses
+
+    try:
+        config = make(**fields)
+    except (TypeError, ValueError) as e:
+        raise CLIError(f"{source}: malformed training configuration in the checkpoint ({e})") from None
+    for field in dataclasses.fields(config):
+        default, value = field.default, getattr(config, field.name)
+        if default is dataclasses.MISSING or default is None or value is None:
+            continue
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, (int, float)):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+                and (isinstance(value, int) or not isinstance(default, int))
+        else:
+            ok = isinstance(value, type(default))
+        if not ok:
+            raise CLIError(f"{source}: malformed training configuration in the checkpoint "
+                           f"({field.name} = {value!r})")
+    return config
+
+
 def _resume_threads(args, saved) -> None:
     """A resumed run uses the checkpoint's BLAS threads unless --threads says otherwise (the same seed and
     thread count give the same numbers)."""
     from .. import threads
 
-    if getattr(args, "threads", None) is None and isinstance(saved, int) and not isinstance(saved, bool) \
-            and saved >= 1 and saved != getattr(args, "threads_in_use", None):
+    if getattr(args, "threads", None) is None and _is_int(saved) and 1 <= saved <= (os.cpu_count() or 1) \
+            and saved != getattr(args, "threads_in_use", None):
         args.threads_in_use = threads.use(saved)
 
 

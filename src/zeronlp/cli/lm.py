@@ -10,7 +10,7 @@ import time
 
 from .. import lm
 from .common import (CLIError, add_family, add_json, add_run_options, add_seed, add_threads, check_plot,
-                     check_writable, fit, non_negative_int, plural, positive_float, positive_int, print_json,
+                     check_writable, checked_config, fit, non_negative_int, plural, positive_float, positive_int, print_json,
                      probability, require_gpu, say, start_or_resume)
 
 OPTIONS = ("model", "corpus", "valid", "test", "max_words", "epochs", "batch_size", "time_size", "lr", "max_grad",
@@ -99,7 +99,8 @@ def run_train(args) -> int:
 
     out, plot = check_writable(args.out, "model"), check_plot(args.plot)
     fields, checkpoint = start_or_resume(args, {k: getattr(args, k) for k in OPTIONS}, "lm train")
-    config = lm.config_from_dict(fields) if checkpoint else lm.make_config(args.preset, **fields)
+    config = checked_config(lm.config_from_dict, {"fields": fields}, args.resume) if checkpoint \
+        else lm.make_config(args.preset, **fields)
     seed(args.seed)
     splits, words = lm.load_splits(config)
     resumed = {"model": checkpoint.model, "optimizer": checkpoint.optimizer} if checkpoint else {}
@@ -198,6 +199,14 @@ def load_language_model(path):
     if not hasattr(model, "predict") or hasattr(model, "start_decoding") or "vocab_size" not in model.config:
         raise CLIError(f"{path}: holds a {type(model).__name__}, not a language model "
                        "(train one with `zeronlp lm train`)")
+    meta, vocab = info.get("meta"), info.get("vocab")
+    config = meta.get("train_config", {}) if isinstance(meta, dict) else None
+    if not isinstance(config, dict) or any(not isinstance(config.get(k), (str, type(None)))
+                                           for k in ("corpus", "valid", "test")):
+        raise CLIError(f"{path}: malformed metadata (its header's meta/train_config is not what "
+                       "`zeronlp lm train` writes)")
+    if vocab is not None and (not isinstance(vocab, list) or not all(isinstance(w, str) for w in vocab)):
+        raise CLIError(f"{path}: malformed vocabulary (not a list of words)")
     return model, info
 
 

@@ -5,7 +5,7 @@ import dataclasses
 
 from ..seq2seq import MODELS
 from .common import (CLIError, add_family, add_json, add_run_options, add_seed, add_threads, check_plot,
-                     check_writable, fit, non_negative_int, plural, positive_float, positive_int, print_json,
+                     check_writable, checked_config, fit, non_negative_int, plural, positive_float, positive_int, print_json,
                      probability, say, start_or_resume)
 
 OPTIONS = ("model", "reverse", "bidirectional", "epochs", "batch_size", "hidden", "wordvec", "lr", "max_grad", "size",
@@ -86,7 +86,8 @@ def run_train(args) -> int:
     fields, checkpoint = start_or_resume(args, {"task": args.task, **{k: getattr(args, k) for k in OPTIONS}},
                                          "seq2seq train")
     data_seed = {} if checkpoint or args.seed is None else {"data_seed": args.seed}
-    config = s2s.Seq2seqConfig(**fields).validate() if checkpoint else s2s.make_config(**fields, **data_seed)
+    config = checked_config(lambda **f: s2s.Seq2seqConfig(**f).validate(), fields, args.resume) if checkpoint \
+        else s2s.make_config(**fields, **data_seed)
     check_memory(config)
     seed(args.seed)
     data = load_data(config.task, seed=config.data_seed, size=config.size, reverse=config.reverse)
@@ -155,7 +156,7 @@ def run_eval(args) -> int:
     from .. import seq2seq as s2s
     from ..data.sequence import read_pairs
 
-    model, task = s2s.load(args.model)
+    model, task = load_model(args.model)
     pairs = read_pairs(args.data)
     questions = [q.rstrip() for q, _ in pairs]
     x = task.encode_questions(questions)
@@ -175,7 +176,7 @@ def run_predict(args) -> int:
     from .. import seq2seq as s2s
 
     check_questions(args.text)
-    model, task = s2s.load(args.model)
+    model, task = load_model(args.model)
     answers = s2s.answer(model, task, args.text, args.beam)
     if args.json:
         print_json({"questions": args.text, "answers": answers})
@@ -183,6 +184,17 @@ def run_predict(args) -> int:
         for q, a in zip(args.text, answers):
             print(f"{q} -> {a}")
     return 0
+
+
+def load_model(path):
+    """(model, Task) of a seq2seq model file; a header whose metadata is not what `seq2seq train` writes
+    (widths that are not numbers, meta that is not a mapping) is one clear error naming the file."""
+    from .. import seq2seq as s2s
+
+    try:
+        return s2s.load(path)
+    except (TypeError, AttributeError, KeyError) as e:
+        raise CLIError(f"{path}: malformed seq2seq metadata in its header ({type(e).__name__}: {e})") from None
 
 
 def check_questions(questions) -> None:
@@ -198,7 +210,7 @@ def run_attention(args) -> int:
 
     check_plot(args.plot)
     check_questions([args.text])
-    model, task = s2s.load(args.model)
+    model, task = load_model(args.model)
     if not hasattr(model, "attention_weights"):
         raise CLIError(f"{args.model} holds a {type(model).__name__}, which has no attention; "
                        "train one with `zeronlp seq2seq train --model attention`")

@@ -1,8 +1,8 @@
 """``zeronlp spiral``: chapter 1, a two-layer net separating the three spiral arms."""
 from __future__ import annotations
 
-from .common import (add_json, add_run_options, add_seed, add_threads, check_plot, check_writable, fit, plural,
-                     positive_float, positive_int, print_json, say, start_or_resume)
+from .common import (add_json, add_run_options, add_seed, add_threads, check_plot, check_writable, checked_config,
+                     fit, plural, positive_float, positive_int, print_json, say, start_or_resume)
 
 OPTIONS = ("epochs", "batch_size", "hidden", "lr")
 
@@ -29,10 +29,12 @@ def run(args) -> int:
 
     plot, out = check_plot(args.plot), check_writable(args.out, "model")
     fields, checkpoint = start_or_resume(args, {k: getattr(args, k) for k in OPTIONS}, "spiral")
-    config = spiral.make_config(**fields, **({} if checkpoint or args.seed is None else {"data_seed": args.seed}))
+    config = checked_config(spiral.make_config, fields, args.resume) if checkpoint else \
+        spiral.make_config(**fields, **({} if args.seed is None else {"data_seed": args.seed}))
     seed(args.seed)
     x, t = load_data(seed=config.data_seed)
-    spiral.check_memory(config, len(x), plot=plot is not None)
+    if checkpoint is None:  # a resumed run's model is the checkpoint's
+        spiral.check_memory(config, len(x), plot=plot is not None)
     resumed = {"model": checkpoint.model, "optimizer": checkpoint.optimizer} if checkpoint else {}
     trainer = spiral.make_trainer(config, x, t, checkpoint=args.checkpoint, stop_after=args.stop_after,
                                   **resumed)

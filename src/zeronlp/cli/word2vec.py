@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 
 from .common import (CLIError, add_family, add_json, add_run_options, add_seed, add_threads, check_writable,
+                     checked_config,
                      fit_report, non_negative_int, plural, positive_float, positive_int, print_json, probability, say,
                      start_or_resume)
 
@@ -86,8 +87,9 @@ def run_train(args) -> int:
                    batch_size=args.batch_size, lr=args.lr, workers=args.workers, corpus=args.corpus,
                    min_count=args.min_count, max_words=args.max_words)
     fields, checkpoint = start_or_resume(args, options, "word2vec train")
-    run = {k: fields.pop(k) for k in ("preset", "corpus", "min_count", "max_words")}
-    config = w2v.Word2VecConfig(**fields).validate() if checkpoint else w2v.make_config(run["preset"] or "fast", **fields)
+    run = {k: fields.pop(k, None) for k in ("preset", "corpus", "min_count", "max_words")}
+    config = checked_config(lambda **f: w2v.Word2VecConfig(**f).validate(), fields, args.resume) if checkpoint \
+        else w2v.make_config(run["preset"] or "fast", **fields)
     seed(args.seed)
     corpus, words = load_training_corpus(run["corpus"], run["min_count"])
     check_queries(args.query, words, run["corpus"])
