@@ -3,8 +3,8 @@
 Le & Mikolov (2014), "Distributed Representations of Sentences and Documents".
 
 * PV-DBOW (``mode='dbow'``): the document's vector alone predicts each of its words (skip-gram with
-  the document as the centre); with ``dbow_words`` word vectors are trained at the same time by
-  skip-gram on the same windows (gensim's ``dbow_words=1``).
+  the document as the centre; no word vectors); with ``dbow_words`` word vectors are trained at the
+  same time by skip-gram on the same windows (gensim's ``dbow_words=1``).
 * PV-DM (``mode='dm'``): the mean of the document's vector and its context words' vectors predicts
   the centre word (CBOW with the document as one more context word).
 
@@ -29,7 +29,8 @@ def _uniform(shape, D):
 
 class Doc2Vec(Model):
     """docs (N,) int, contexts (N, C) int (-1 = padding), target (N,) -> mean loss.
-    Parameters: word vectors (V, D), document vectors (n_docs, D), output vectors (V, D)."""
+    Parameters: document vectors (n_docs, D), output vectors (V, D) and, for PV-DM or ``dbow_words``,
+    word vectors (V, D)."""
 
     def __init__(self, vocab_size: int, n_docs: int, hidden_size: int = 100, mode: str = "dbow",
                  dbow_words: bool = False, counts=None, sample_size: int = 5, sparse: bool = True):
@@ -43,16 +44,22 @@ class Doc2Vec(Model):
         if len(counts) != V:
             raise ValueError(f"counts has {len(counts)} entries for vocab_size {V}")
         self._config["counts"] = counts.tolist()
-        W_word, W_out = _uniform((V, D), D), np.zeros((V, D), dtype=FLOAT)
+        W_out = np.zeros((V, D), dtype=FLOAT)
         self.doc = Embedding(_uniform((N, D), D), sparse=sparse)
-        self.context = EmbeddingBag(W_word, mode="sum", sparse=sparse)  # PV-DM's context words
-        self.word = Embedding(W_word, sparse=sparse)  # the same W_word, tied: dbow_words' skip-gram centres
         self.loss_layer = NegativeSamplingLoss(W_out, counts=counts, sample_size=sample_size, sparse=sparse)
-        self.word_loss = NegativeSamplingLoss(W_out, counts=counts, sample_size=sample_size, sparse=sparse)
-        self.mode, self.dbow_words = mode, bool(dbow_words)
+        self.mode, self.dbow_words = mode, bool(dbow_words) and mode == "dbow"
+        # word vectors only where they are trained (PV-DBOW alone has none): no idle tied uses to sum each step
+        self.context = self.word = self.word_loss = None
+        if mode == "dm" or self.dbow_words:
+            W_word = _uniform((V, D), D)
+        if mode == "dm":
+            self.context = EmbeddingBag(W_word, mode="sum", sparse=sparse)  # PV-DM's context words
+        if self.dbow_words:  # skip-gram on the words, output vectors tied with the documents' loss
+            self.word = Embedding(W_word, sparse=sparse)
+            self.word_loss = NegativeSamplingLoss(W_out, counts=counts, sample_size=sample_size, sparse=sparse)
+            _zero(self.loss_layer)  # the summed gradient of W_out is readable before the first backward
+            _zero(self.word_loss)
         self.cache = None
-        for layer in (self.context, self.word, self.loss_layer, self.word_loss):
-            _zero(layer)  # tied uses: their summed gradient is readable before the first backward
 
     def forward(self, docs, contexts, target, doc_layer=None):
         """docs (N,), contexts (N, C), target (N,) -> loss (float); ``doc_layer`` replaces the document
@@ -67,7 +74,7 @@ class Doc2Vec(Model):
             return self.loss_layer.forward(h, target)
         loss = self.loss_layer.forward(d, target)
         pairs = None
-        if self.dbow_words and doc_layer is self.doc:  # skip-gram on the words, as in gensim's dbow_words
+        if self.dbow_words and doc_layer is self.doc:  # skip-gram on the words, as gensim's dbow_words
             valid = contexts >= 0
             centre = xp.broadcast_to(target[:, None], contexts.shape)[valid]
             pairs = len(centre)
@@ -84,14 +91,13 @@ class Doc2Vec(Model):
             dh = dh / n
             self.context.backward(dh)
             doc_layer.backward(dh)
-            unused = (self.word, self.word_loss)
-        else:
-            doc_layer.backward(dh)
-            if pairs:
-                self.word.backward(self.word_loss.backward(dout * pairs / len(dh)))
-            unused = (self.context,) if pairs else (self.context, self.word, self.word_loss)
-        for layer in unused:  # tied weights sum the gradients of all their uses: unused ones must be zero
-            _zero(layer)
+            return None
+        doc_layer.backward(dh)
+        if pairs:
+            self.word.backward(self.word_loss.backward(dout * pairs / len(dh)))
+        elif self.dbow_words:  # W_out sums the gradients of both its uses: an idle one must be zero
+            _zero(self.word_loss)
+            _zero(self.word)
         return None
 
     @property
@@ -100,9 +106,10 @@ class Doc2Vec(Model):
         return to_cpu(self.doc.params[0])
 
     @property
-    def word_vecs(self) -> np.ndarray:
-        """(V, D) the word vectors (trained by PV-DM, or PV-DBOW with ``dbow_words``)."""
-        return to_cpu(self.word.params[0])
+    def word_vecs(self) -> np.ndarray | None:
+        """(V, D) the word vectors (PV-DM, or PV-DBOW with ``dbow_words``); None for plain PV-DBOW."""
+        layer = self.context or self.word
+        return None if layer is None else to_cpu(layer.params[0])
 
 
 def _zero(layer) -> None:
