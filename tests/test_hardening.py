@@ -476,3 +476,11 @@ def test_example_ch01_plot_without_matplotlib_fails_before_training(capsys, monk
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert "--plot needs matplotlib" in err and "Traceback" not in err
+
+
+def test_lm_eval_window_too_large_for_the_memory(lm_model, toy, monkeypatch, capsys):
+    capsys.readouterr()
+    monkeypatch.setattr(memory, "available_memory", lambda: 2 ** 14)
+    assert main(["lm", "eval", "--model", str(lm_model), "--corpus", str(toy), "--split", "train", "--batch-size", "4",
+                 "--time-size", "50"]) == 2
+    _one_line_error(capsys, "lm eval with --batch-size 4 --time-size 50 (vocabulary ", ") needs about")

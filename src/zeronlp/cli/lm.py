@@ -178,6 +178,7 @@ def run_eval(args) -> int:
     ids = splits[args.split]
     if ids is None:
         raise CLIError(f"corpus {fields.get('corpus') or 'ptb'!r} has no {args.split} split")
+    check_eval_memory(model, args.batch_size, min(args.time_size, max(len(ids) // args.batch_size, 1)))
     if args.gpu:
         require_gpu()
         model.to_gpu()
@@ -189,6 +190,19 @@ def run_eval(args) -> int:
     if args.json:
         print_json({"perplexity": ppl, "split": args.split, "words": int(len(ids)), "seconds": seconds})
     return 0
+
+
+def check_eval_memory(model, N: int, T: int) -> None:
+    """Refuse an evaluation window too large for the memory: scores, softmax and log-probabilities over the
+    vocabulary for N x T words (and a Transformer's attention maps)."""
+    from .. import memory
+
+    c = model.config
+    V = int(c.get("vocab_size") or 1)
+    need = memory.sequence_activation_bytes(N, T, [V, V, V, 8 * int(c.get("hidden_size") or c.get("d_model") or 1)])
+    if c.get("num_heads"):
+        need += 3 * int(c.get("num_layers") or 1) * memory.array_bytes((N, int(c["num_heads"]), T, T))
+    memory.check_fits(need, f"lm eval with --batch-size {N:,} --time-size {T:,} (vocabulary {V:,})")
 
 
 def load_language_model(path):
