@@ -171,14 +171,14 @@ def run_fasttext_gensim(model: str, epochs: int) -> dict:
     return {"seconds": seconds, "oov": oov, **_evaluate(vectors)}
 
 
-def run_fasttext_zeronlp(model: str, epochs: int) -> dict:
+def run_fasttext_zeronlp(model: str, epochs: int, workers: int = 1) -> dict:
     import zeronlp
     from zeronlp.text import fasttext_train as ft
     from zeronlp.text.subword_vectors import SubwordVectors
 
     corpus, words = _ptb()
     zeronlp.seed(0)
-    config = ft.make_config(model=model, epochs=epochs, hidden_size=100, window_size=5, negative=5)
+    config = ft.make_config(model=model, epochs=epochs, hidden_size=100, window_size=5, negative=5, workers=workers)
     trained, vectors, history = ft.train_fasttext(corpus, words, config, verbose=False)
     sub = SubwordVectors(trained)
     oov = {w: [[n, round(float(s), 3)] for n, s in sub.most_similar(w, topn=5)] for w in OOV}
@@ -209,7 +209,7 @@ def run_doc2vec_gensim(mode: str, epochs: int, max_docs, window: int) -> dict:
     return {"seconds": seconds, **dt.classify(X[:n_train], labels[:n_train], X[n_train:], labels[n_train:])}
 
 
-def run_doc2vec_zeronlp(mode: str, epochs: int, max_docs, window: int) -> dict:
+def run_doc2vec_zeronlp(mode: str, epochs: int, max_docs, window: int, workers: int = 1) -> dict:
     import zeronlp
     from zeronlp.text import doc2vec_train as dt
 
@@ -217,7 +217,8 @@ def run_doc2vec_zeronlp(mode: str, epochs: int, max_docs, window: int) -> dict:
     words, counts = dt.build_vocab(tokens, 2)
     documents = dt.encode_documents(tokens, words)
     zeronlp.seed(0)
-    config = dt.Doc2VecConfig(mode=mode, epochs=epochs, window_size=window, lr=0.05 if mode == "dm" else None)
+    config = dt.Doc2VecConfig(mode=mode, epochs=epochs, window_size=window, lr=0.05 if mode == "dm" else None,
+                              workers=workers)
     trainer = dt.make_trainer(documents, words, counts, config, verbose=False)
     trainer.fit()
     X = trainer.model.doc_vecs
@@ -269,6 +270,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--models", default="cbow,skipgram", help="fastText architectures")
     parser.add_argument("--doc2vec-docs", type=int, default=None, help="IMDB reviews used (default all 50,000)")
     parser.add_argument("--dm", action="store_true", help="also PV-DM (mean, window 10, lr 0.05)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="also run zeronlp's fastText and Doc2Vec with this many processes (Hogwild); 1 = skip")
     parser.add_argument("--table", action="store_true", help="also the README's PTB table (count, word2vec)")
     parser.add_argument("--json", metavar="PATH", help="write the figures as JSON")
     args = parser.parse_args(argv)
@@ -301,12 +304,15 @@ def main(argv=None) -> dict:
             g = _isolated(run_fasttext_gensim, model, ft_epochs)
             z = _isolated(run_fasttext_zeronlp, model, ft_epochs)
             results["fasttext"][model] = {"gensim": g, "zeronlp": z}
+            if args.workers > 1:
+                results["fasttext"][model][f"zeronlp --workers {args.workers}"] = _isolated(
+                    run_fasttext_zeronlp, model, ft_epochs, args.workers)
         print(f"\nfastText on PTB: dim 100, window 5, 5 negatives, n-grams 3-6, {ft_epochs} epoch(s); "
               "gensim 2 workers\n")
         print("| model | implementation | seconds | time ratio | analogy % | WS353 ρ |\n|---|---|---:|---:|---:|---:|")
         for model, pair in results["fasttext"].items():
-            print(_row(f"{model} | gensim", pair["gensim"], pair["gensim"]))
-            print(_row(f"{model} | zeronlp", pair["zeronlp"], pair["gensim"]))
+            for name, r in pair.items():
+                print(_row(f"{model} | {name}", r, pair["gensim"]))
         for model, pair in results["fasttext"].items():
             for word in OOV:
                 for name in ("gensim", "zeronlp"):
@@ -320,13 +326,15 @@ def main(argv=None) -> dict:
             g = _isolated(run_doc2vec_gensim, mode, d2v_epochs, d2v_docs, window)
             z = _isolated(run_doc2vec_zeronlp, mode, d2v_epochs, d2v_docs, window)
             results["doc2vec"][mode] = {"gensim": g, "zeronlp": z}
+            if args.workers > 1:
+                results["doc2vec"][mode][f"zeronlp --workers {args.workers}"] = _isolated(
+                    run_doc2vec_zeronlp, mode, d2v_epochs, d2v_docs, window, args.workers)
         docs = f"{d2v_docs:,} of the 50,000" if d2v_docs else "all 50,000"
         print(f"\nDoc2Vec on IMDB ({docs} labelled reviews), dim 100, {d2v_epochs} epochs; logistic regression on "
               f"the train reviews' vectors, accuracy on the test reviews'\n")
         print("| mode | implementation | seconds | time ratio | accuracy % |\n|---|---|---:|---:|---:|")
         for mode, pair in results["doc2vec"].items():
-            for name in ("gensim", "zeronlp"):
-                r = pair[name]
+            for name, r in pair.items():
                 print(f"| {mode} | {name} | {r['seconds']:.1f} | {r['seconds'] / pair['gensim']['seconds']:.2f} | "
                       f"{_pct(r, 'accuracy')} |")
         print(flush=True)

@@ -30,6 +30,9 @@ def register(sub) -> None:
     t.add_argument("--subsample", type=probability, default=None, help="subsampling threshold (default 1e-3)")
     t.add_argument("--lr", type=positive_float, default=None, help="learning rate per word (default 0.025)")
     t.add_argument("--batch-size", type=positive_int, default=None, help="words per step (default 1024)")
+    t.add_argument("--workers", type=positive_int, default=None,
+                   help="processes updating shared vectors without locks, like gensim's workers (not "
+                        "bit-reproducible; default 1)")
     t.add_argument("--max-docs", type=non_negative_int, default=None, help="train on a random sample of documents")
     add_seed(t)
     t.add_argument("--out", metavar="PATH", help="save the model (.npz) to PATH")
@@ -54,7 +57,8 @@ def run_train(args) -> int:
     check_writable(args.out, "model")
     options = dict(mode=args.mode, dbow_words=args.dbow_words, hidden_size=args.dim, epochs=args.epochs,
                    min_count=args.min_count, window_size=args.window, negative=args.negative, subsample=args.subsample,
-                   lr=args.lr, batch_size=args.batch_size, data=args.data, max_docs=args.max_docs)
+                   lr=args.lr, batch_size=args.batch_size, workers=args.workers, data=args.data,
+                   max_docs=args.max_docs)
     fields, checkpoint = start_or_resume(args, options, "doc2vec train")
     run = {k: fields.pop(k) for k in ("data", "max_docs")}
     config = dt.Doc2VecConfig(**{k: v for k, v in fields.items() if v is not None}).validate()

@@ -11,7 +11,7 @@ trained model frozen, only the new vectors learning, ``epochs`` passes (default:
 over the new documents with the same schedule, from generator ``seed`` (default 0), so the same text
 always gets the same vector.
 
-    texts ──tokenize──> words ──vocab (min_count)──> ids, doc ids ──DocumentWindows──> (docs, contexts, target)
+    texts ─tokenize─> words ─vocab (min_count)─> ids, doc ids ─DocumentWindows─> (docs, contexts, target)
 """
 from __future__ import annotations
 
@@ -47,11 +47,12 @@ class Doc2VecConfig:
     optimizer: str = "sgd"
     dynamic_window: bool = True
     shuffle: bool = True  # shuffle the tokens every epoch (a document's words spread over the batches)
+    workers: int = 1  # processes sharing the parameters (Hogwild, CPU, SGD); > 1 is not bit-reproducible
 
     def validate(self) -> "Doc2VecConfig":
         if self.mode not in ("dbow", "dm"):
             raise ValueError(f"mode must be 'dbow' or 'dm', got {self.mode!r}")
-        for name in ("hidden_size", "window_size", "negative", "min_count", "epochs", "batch_size"):
+        for name in ("hidden_size", "window_size", "negative", "min_count", "epochs", "batch_size", "workers"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -182,7 +183,8 @@ def make_trainer(documents, words, counts, config: Doc2VecConfig | None = None, 
     optimizer = optimizer if optimizer is not None else make_optimizer(config.optimizer, config.learning_rate)
     source = DocumentWindows(tokens, doc_of, config, _keep(counts, config))
     return Trainer(model, optimizer, source, epochs=config.epochs, desc="doc2vec", record_every=None,
-                   callbacks=[Word2VecRate(config, len(tokens)), *callbacks], **trainer_options)
+                   workers=config.workers, callbacks=[Word2VecRate(config, len(tokens)), *callbacks],
+                   **trainer_options)
 
 
 def infer_vectors(model: Doc2Vec, documents, config: Doc2VecConfig | None = None, *, epochs: int | None = None,
@@ -198,7 +200,7 @@ def infer_vectors(model: Doc2Vec, documents, config: Doc2VecConfig | None = None
     if empty:
         raise ValueError(f"cannot infer a vector for an empty document (document {empty[0]} has no word of "
                          f"the model's vocabulary)")
-    config = dataclasses.replace(config, epochs=int(epochs or config.epochs), dbow_words=False)
+    config = dataclasses.replace(config, epochs=int(epochs or config.epochs), dbow_words=False, workers=1)
     tokens, doc_of = flatten(documents)
     counts = np.asarray(model.config["counts"], dtype=np.int64)
     saved = backend.rng().bit_generator.state
