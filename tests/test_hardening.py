@@ -484,3 +484,25 @@ def test_lm_eval_window_too_large_for_the_memory(lm_model, toy, monkeypatch, cap
     assert main(["lm", "eval", "--model", str(lm_model), "--corpus", str(toy), "--split", "train", "--batch-size", "4",
                  "--time-size", "50"]) == 2
     _one_line_error(capsys, "lm eval with --batch-size 4 --time-size 50 (vocabulary ", ") needs about")
+
+
+def test_a_diverging_lm_run_stops_with_one_line_and_no_model(toy, tmp_path, capsys):
+    out = tmp_path / "ov.npz"
+    assert main(["lm", "train", "--corpus", str(toy), "--epochs", "3", "--lr", "1e6", "--batch-size", "2",
+                 "--time-size", "3", "--wordvec", "4", "--hidden", "4", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "training diverged" in err.strip().splitlines()[-1], err
+    assert not out.exists()
+
+
+def test_perplexity_beyond_a_float_is_inf_not_an_exception(monkeypatch):
+    import math
+
+    from zeronlp import lm
+    import zeronlp.evaluate as evaluate
+
+    def overflowing(*args, **kwargs):
+        return math.exp(1000.0)
+
+    monkeypatch.setattr(evaluate, "perplexity", overflowing)
+    assert lm.perplexity_of(object(), np.zeros(1000, dtype=np.int32)) == math.inf

@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass
 
 from .optim import SGD, AdamW, LinearDecay
-from .training import BPTTBatches, Evaluate, KeepBest, LearningRate, PlateauDecay, Trainer
+from .training import BPTTBatches, Callback, DivergenceError, Evaluate, KeepBest, LearningRate, PlateauDecay, Trainer
 
 MODELS = ("simple", "rnn", "lstm", "gru", "better", "transformer")
 SCHEDULES = ("none", "plateau", "linear")
@@ -204,9 +204,25 @@ def make_trainer(config: LMConfig, splits: dict, words, *, model=None, optimizer
     elif config.schedule == "linear":
         total = config.epochs * len(source)
         callbacks = [LearningRate(LinearDecay(config.lr, total, config.final_lr_ratio, config.warmup))]
+    callbacks.append(StopOnOverflow())
     info = {"vocab": list(words), "meta": {"train_config": dataclasses.asdict(config)}}
     return Trainer(model, optimizer, source, epochs=config.epochs, max_grad=config.max_grad, callbacks=callbacks,
                    report="perplexity", checkpoint_info=info, **trainer_options)
+
+
+MAX_LOSS = 700.0  # nats per word: exp(700) ~ 1e304, the largest perplexity a float can hold
+
+
+class StopOnOverflow(Callback):
+    """A language model whose loss passes ``MAX_LOSS`` (a perplexity beyond any float, so beyond any
+    vocabulary: uniform guessing over V words costs ln V, ~9.2 nats for 10,000) has diverged even though
+    the loss is still finite: stop before the step's update with ``DivergenceError``, one clear line."""
+
+    def on_gradients(self, trainer, grads) -> None:
+        if trainer.step_loss > MAX_LOSS:
+            raise DivergenceError(f"loss became {trainer.step_loss:.4g} (perplexity beyond any float) at epoch "
+                                  f"{trainer.epoch + 1}, step {trainer.step + 1}: training diverged; try a "
+                                  "smaller --lr or --max-grad")
 
 
 def best_params_callback(trainer: Trainer):
@@ -220,7 +236,10 @@ def perplexity_of(model, ids, batch_size: int = 10, time_size: int = 35):
 
     if ids is None or len(ids) <= batch_size * time_size:
         return None
-    return perplexity(model, ids, batch_size=batch_size, time_size=time_size)
+    try:
+        return perplexity(model, ids, batch_size=batch_size, time_size=time_size)
+    except OverflowError:  # exp of a mean loss above ~709 nats: a perplexity beyond any float
+        return math.inf
 
 
 def evaluate_splits(model, splits: dict) -> dict:
@@ -242,6 +261,6 @@ def worse_than_uniform(results: dict, vocab_size: int) -> bool:
     return value is not None and (not math.isfinite(value) or value > vocab_size)
 
 
-__all__ = ["LMConfig", "PRESETS", "MODELS", "make_config", "config_from_dict", "load_splits", "build",
-           "param_shapes", "estimate_bytes", "check_memory",
-           "make_trainer", "perplexity_of", "evaluate_splits", "best_params_callback", "worse_than_uniform"]
+__all__ = ["LMConfig", "PRESETS", "MODELS", "MAX_LOSS", "make_config", "config_from_dict", "load_splits", "build",
+           "param_shapes", "estimate_bytes", "check_memory", "make_trainer", "StopOnOverflow", "perplexity_of",
+           "evaluate_splits", "best_params_callback", "worse_than_uniform"]
