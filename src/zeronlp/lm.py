@@ -216,12 +216,13 @@ MAX_LOSS = 700.0  # nats per word: exp(700) ~ 1e304, the largest perplexity a fl
 class StopOnOverflow(Callback):
     """A language model whose loss passes ``MAX_LOSS`` (a perplexity beyond any float, so beyond any
     vocabulary: uniform guessing over V words costs ln V, ~9.2 nats for 10,000) has diverged even though
-    the loss is still finite: stop before the step's update with ``DivergenceError``, one clear line."""
+    the loss is still finite: stop with ``DivergenceError``, one clear line. Checked at the step's end, on
+    the loss every process of a data-parallel run agrees on (so all of them stop together)."""
 
-    def on_gradients(self, trainer, grads) -> None:
-        if trainer.step_loss > MAX_LOSS:
-            raise DivergenceError(f"loss became {trainer.step_loss:.4g} (perplexity beyond any float) at epoch "
-                                  f"{trainer.epoch + 1}, step {trainer.step + 1}: training diverged; try a "
+    def on_step_end(self, trainer, loss) -> None:
+        if loss > MAX_LOSS:
+            raise DivergenceError(f"loss became {loss:.4g} (perplexity beyond any float) at epoch "
+                                  f"{trainer.epoch + 1}, step {trainer.step}: training diverged; try a "
                                   "smaller --lr or --max-grad")
 
 
