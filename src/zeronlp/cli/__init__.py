@@ -3,7 +3,10 @@
 Each family (spiral, count, vectors, word2vec, lm, seq2seq) lives in its own
 module of this package with a ``register(subparsers)`` function; the modules
 only parse arguments and call the library. Errors are one line on stderr and
-exit status 2; ``--json`` ends the output with one JSON line of final figures.
+exit status 2; ``--json`` ends the output with one JSON line of final figures on
+stdout, everything else (progress, human lines) going to stderr. Every command runs
+on one BLAS thread unless ``--threads N`` or ``OPENBLAS_NUM_THREADS`` says otherwise
+(``zeronlp.threads``).
 """
 from __future__ import annotations
 
