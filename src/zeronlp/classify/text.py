@@ -120,7 +120,13 @@ def unpack_strings(blob, offsets) -> list:
 
 # --- the token cache --------------------------------------------------------------------------
 def _cache_key(texts, tokenizer) -> str:
-    h = hashlib.sha256(json.dumps({"v": _CACHE_VERSION, "tokenizer": tokenizer.config}, sort_keys=True).encode())
+    analyser = None
+    if tokenizer.config.get("name") == "morphs":  # another Kiwi release may cut morphemes differently
+        import kiwipiepy
+
+        analyser = getattr(kiwipiepy, "__version__", "?")
+    head = {"v": _CACHE_VERSION, "tokenizer": tokenizer.config, "analyser": analyser}
+    h = hashlib.sha256(json.dumps(head, sort_keys=True).encode())
     h.update(str(len(texts)).encode())
     h.update("\x00".join(texts).encode("utf-8", "surrogatepass"))
     return h.hexdigest()
