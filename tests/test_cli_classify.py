@@ -69,6 +69,9 @@ def test_neural_train_plot_and_predict(toy, tmp_path, capsys):
     assert len(figures["valid_accuracy"]) == 2 and figures["cut"] == 0 and plot.stat().st_size > 5000
     assert main(["classify", "predict", "--model", str(out), "great fine film", "--json"]) == 0
     assert _last_json(capsys.readouterr().out)["predictions"][0]["label"] in ("neg", "pos")
+    assert main(["classify", "train", "--data", str(toy), *SMALL_GRU, "--epochs", "1", "--max-len", "4", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert _last_json(captured.out)["cut"] > 100 and "cut to 4 tokens" in captured.err  # stated, not silent
 
 
 def test_resume_is_bit_for_bit(toy, tmp_path, capsys):
