@@ -506,3 +506,14 @@ def test_perplexity_beyond_a_float_is_inf_not_an_exception(monkeypatch):
 
     monkeypatch.setattr(evaluate, "perplexity", overflowing)
     assert lm.perplexity_of(object(), np.zeros(1000, dtype=np.int32)) == math.inf
+
+
+@pytest.mark.parametrize("argv", [["spiral", "--epochs", "3"],
+                                  ["word2vec", "train", "--corpus", "TOY", "--epochs", "2", "--dim", "3", "--batch-size", "16"]])
+def test_json_run_stopped_by_stop_after_still_ends_with_a_json_line(argv, toy, tmp_path, capsys):
+    ckpt = tmp_path / "run.npz"
+    argv = [str(toy) if a == "TOY" else a for a in argv]
+    assert main(argv + ["--checkpoint", str(ckpt), "--stop-after", "2", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == {"finished": False, "step": 2, "epoch": 0, "checkpoint": str(ckpt)}
+    assert "--resume" in captured.err

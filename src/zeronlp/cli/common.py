@@ -228,16 +228,20 @@ def fit(trainer, args, prog: str) -> bool:
 
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported as one clear error
         trainer.fit()
-    return fit_report(trainer, prog)
+    return fit_report(trainer, prog, args)
 
 
-def fit_report(trainer, prog: str) -> bool:
-    """True when the trainer's run finished; else says on stderr where it stopped and how to continue."""
+def fit_report(trainer, prog: str, args=None) -> bool:
+    """True when the trainer's run finished; else says on stderr where it stopped and how to continue (and,
+    with ``args.json``, ends stdout with the JSON line ``{"finished": false, "step": ..., "checkpoint": ...}``)."""
     if trainer.finished or not trainer.stopped_early:
         return True
     where = f"checkpoint written to {trainer.checkpoint}; continue with: {prog} --resume " \
             f"{shlex.quote(str(trainer.checkpoint))}" if trainer.checkpoint else "nothing was saved"
     print(f"{prog}: stopped after {trainer.step} steps (--stop-after); {where}", file=sys.stderr)
+    if getattr(args, "json", False):
+        print_json({"finished": False, "step": trainer.step, "epoch": trainer.epoch,
+                    "checkpoint": None if trainer.checkpoint is None else str(trainer.checkpoint)})
     return False
 
 

@@ -110,7 +110,7 @@ def run_train(args) -> int:
 
     with np.errstate(over="ignore", invalid="ignore"):
         _, vectors, history = w2v.run(trainer, words)
-    if not fit_report(trainer, "zeronlp word2vec train"):
+    if not fit_report(trainer, "zeronlp word2vec train", args):
         return 0
     report_word2vec(args, vectors, history, config, run, len(words))
     return 0
