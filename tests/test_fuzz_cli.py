@@ -9,6 +9,7 @@ estimate, quickly, instead of allocating.
 """
 from __future__ import annotations
 
+import json
 import os
 import struct
 import zipfile
@@ -30,6 +31,7 @@ SMALL = ["1", "2", "3"]
 BAD = ["0", "-1", "nan", "inf", "-inf", "abc", "", " ", "1e400", "0x10", "1.5", "--", "\u00e9"]
 ABSURD = ["100000000", "1000000000000", "99999999999999999999"]
 FLOATS = ["0.5", "1e-3", "1e9", "1e308", "0", "-0.1", "nan"]
+INVALID = set(BAD) | set(ABSURD) | {"1e9", "1e308", "-0.1", "x", "x.xyz", "BADOUT", "FILE", "1", "-1", "-inf", ""}
 
 
 def _sizes():
@@ -232,7 +234,9 @@ def _argv(base, pool, d, out_dir, r):
     argv, positional = list(base), []
     names = sorted(pool)
     for name in map(str, r.choice(names, size=min(len(names), int(r.integers(1, 4))), replace=False)):
-        value = _fill(pool[name][r.integers(len(pool[name]))], d, out_dir, r)
+        good = [v for v in pool[name] if v not in INVALID]
+        choices = good if good and r.random() < 0.6 else pool[name]  # mostly runs that get somewhere
+        value = _fill(choices[r.integers(len(choices))], d, out_dir, r)
         if name == "POS":
             argv, positional = [a for a in argv if a != "1+1"], ["--", value]
             continue
@@ -240,6 +244,8 @@ def _argv(base, pool, d, out_dir, r):
             i = argv.index(name)
             del argv[i:i + 2]
         argv += [name] if value is None else [name, value]
+    if r.random() < 0.5:
+        argv.append("--json")
     return argv + positional
 
 
@@ -250,6 +256,9 @@ def _check(argv, status, captured, out_dir, before):
         assert "not in the vocabulary" in captured.out + captured.err, where
     assert "Traceback" not in captured.err and "internal error" not in captured.err, where
     assert "RuntimeWarning" not in captured.err, where
+    if "--json" in argv and status in (0, 1) and "--help" not in argv:  # one JSON line on stdout, nothing else
+        lines = captured.out.strip().splitlines()
+        assert len(lines) == 1 and isinstance(json.loads(lines[0]), dict), (where, captured.out[-2000:])
     after = sorted(p.name for p in out_dir.iterdir())
     left = sorted(set(after) - set(before))
     assert not [n for n in left if n.startswith(".")], (where, left)  # temporary files
