@@ -130,6 +130,7 @@ def test_missing_and_corrupt_data_files(tmp_path, capsys, monkeypatch):
     _one_line_error(capsys, ["classify", "train", "--data", "mr", "--out", str(out)], "rt-polarity.neg", out)
 
 
+@pytest.mark.slow
 def test_eval_on_a_named_dataset_scores_its_test_split(tmp_path, capsys, shared_data):
     out = tmp_path / "mr.npz"
     assert main(["classify", "train", "--data", "mr", "--max-train", "1000", "--folds", "2", "--out", str(out)]) == 0
