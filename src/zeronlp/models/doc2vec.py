@@ -8,7 +8,7 @@ Le & Mikolov (2014), "Distributed Representations of Sentences and Documents".
 * PV-DM (``mode='dm'``): the mean of the document's vector and its context words' vectors predicts
   the centre word (CBOW with the document as one more context word).
 
-Both use negative sampling. A batch is (docs (N,), contexts (N, 2w), target (N,)) from
+Both use negative sampling (compiled when Numba is installed: ``layers.sampling_kernel``). A batch is (docs (N,), contexts (N, 2w), target (N,)) from
 ``text.doc2vec_train.DocumentWindows``; ``DocumentInference`` fits vectors of new documents with
 everything else frozen (``text.doc2vec_train.infer_vectors``).
 """
@@ -18,7 +18,7 @@ import numpy as np
 
 from ..backend import FLOAT, get_array_module, rng, to_cpu
 from ..layers.embedding import Embedding, EmbeddingBag
-from ..layers.sampling import NegativeSamplingLoss
+from ..layers.sampling_kernel import CompiledNegativeSamplingLoss
 from ..optim import RowSparseGrad
 from .base import Model
 
@@ -46,7 +46,7 @@ class Doc2Vec(Model):
         self._config["counts"] = counts.tolist()
         W_out = np.zeros((V, D), dtype=FLOAT)
         self.doc = Embedding(_uniform((N, D), D), sparse=sparse)
-        self.loss_layer = NegativeSamplingLoss(W_out, counts=counts, sample_size=sample_size, sparse=sparse)
+        self.loss_layer = CompiledNegativeSamplingLoss(W_out, counts=counts, sample_size=sample_size, sparse=sparse)
         self.mode, self.dbow_words = mode, bool(dbow_words) and mode == "dbow"
         # word vectors only where they are trained (PV-DBOW alone has none): no idle tied uses to sum each step
         self.context = self.word = self.word_loss = None
@@ -56,7 +56,7 @@ class Doc2Vec(Model):
             self.context = EmbeddingBag(W_word, mode="sum", sparse=sparse)  # PV-DM's context words
         if self.dbow_words:  # skip-gram on the words, output vectors tied with the documents' loss
             self.word = Embedding(W_word, sparse=sparse)
-            self.word_loss = NegativeSamplingLoss(W_out, counts=counts, sample_size=sample_size, sparse=sparse)
+            self.word_loss = CompiledNegativeSamplingLoss(W_out, counts=counts, sample_size=sample_size, sparse=sparse)
             _zero(self.loss_layer)  # the summed gradient of W_out is readable before the first backward
             _zero(self.word_loss)
         self.cache = None

@@ -5,7 +5,8 @@ word's input vector is the mean of its own row and the rows of its n-grams (``te
 ``<``/``>`` boundaries, FNV-1a hashed into ``bucket`` buckets as fastText and gensim hash them), so a
 word never seen in training still gets a vector from its n-grams. Training reuses word2vec's
 machinery (``text.word2vec_train``: windows, subsampling, negative sampling, the rate schedule);
-the recipe is ``zeronlp.text.fasttext_train``.
+the recipe is ``zeronlp.text.fasttext_train``. Negative sampling runs in the compiled kernel of
+``layers.sampling_kernel`` when Numba is installed (the NumPy path otherwise; same results up to rounding).
 
 Only the buckets that the vocabulary's n-grams reach are stored (rows V.. of the input matrix, in
 bucket order): a bucket no training word uses would hold its random initial vector, so an unknown
@@ -16,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import FLOAT, csr_matmul, get_array_module, rng, to_cpu
-from ..layers.sampling import NegativeSamplingLoss
+from ..layers.sampling_kernel import CompiledNegativeSamplingLoss
 from ..layers.subword import SubwordBag
 from ..text.subwords import check_bucket, check_ngram_range, ngram_hashes
 from .base import Model
@@ -65,7 +66,7 @@ class FastText(Model):
         self.in_layer = SubwordBag(W_in, indptr, rows, mode="mean" if context == "mean" else "sum", sparse=sparse)
         if context not in ("sum", "mean"):
             raise ValueError(f"context must be 'sum' or 'mean', got {context!r}")
-        self.loss_layer = NegativeSamplingLoss(W_out, counts=counts, sample_size=sample_size, sparse=sparse)
+        self.loss_layer = CompiledNegativeSamplingLoss(W_out, counts=counts, sample_size=sample_size, sparse=sparse)
         self.model, self.window_size = model, int(window_size)
         self.cache = None
 

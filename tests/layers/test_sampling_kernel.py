@@ -1,0 +1,51 @@
+"""The optional compiled negative-sampling kernel equals the NumPy path on the same batches."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from zeronlp import backend
+from zeronlp.layers.sampling import NegativeSamplingLoss
+from zeronlp.layers.sampling_kernel import CompiledNegativeSamplingLoss, available
+from tests.gradcase import GradCase, run_grad_case
+
+COUNTS = [5, 1, 3, 2, 8, 1, 4]
+
+GRAD_CASES = [
+    GradCase(CompiledNegativeSamplingLoss,
+             lambda r, s=s: (CompiledNegativeSamplingLoss(r.standard_normal((7, 4)), counts=COUNTS, sample_size=3,
+                                                          sparse=s), [r.standard_normal((5, 4)), np.array([1, 1, 6, 0, 1])]),
+             reseed=True, label="sparse" if s else "dense")
+    for s in (False, True)
+]
+
+
+@pytest.mark.parametrize("case", GRAD_CASES, ids=[c.id for c in GRAD_CASES])
+def test_gradients(case):
+    assert max(run_grad_case(case).values()) < 1e-6
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_equals_the_numpy_path_on_the_same_batches(sparse):
+    pytest.importorskip("numba")
+    assert available()
+    r = np.random.default_rng(0)
+    V, D, N = 50, 16, 300
+    W = r.standard_normal((V, D)).astype(np.float32)
+    counts = r.integers(1, 100, size=V)
+    plain = NegativeSamplingLoss(W.copy(), counts=counts, sample_size=5, sparse=sparse)
+    fast = CompiledNegativeSamplingLoss(W.copy(), counts=counts, sample_size=5, sparse=sparse)
+    for step in range(3):  # several batches, many repeated ids
+        h = r.standard_normal((N, D)).astype(np.float32)
+        target = r.integers(0, V, size=N)
+        backend.seed(step)
+        loss_a = plain.forward(h, target)
+        dh_a = plain.backward()
+        backend.seed(step)
+        loss_b = fast.forward(h, target)
+        dh_b = fast.backward()
+        assert fast._compiled
+        assert loss_b == pytest.approx(loss_a, rel=1e-6)
+        np.testing.assert_allclose(dh_b, dh_a, rtol=1e-5, atol=1e-6)
+        dense = [g.to_dense() if sparse else g for g in (plain.grads[0], fast.grads[0])]
+        np.testing.assert_allclose(dense[1], dense[0], rtol=1e-5, atol=1e-6)
