@@ -142,6 +142,13 @@ def add_run_options(parser) -> None:
                              "run would (options that differ from the checkpoint's are refused)")
 
 
+def add_distributed(parser) -> None:
+    parser.add_argument("--distributed", action="store_true",
+                        help="data-parallel training over the processes of mpiexec (mpiexec -n 2 zeronlp ... "
+                             "--distributed): each rank trains on its rows of every batch, gradients are averaged; "
+                             "needs the mpi extra (pip install 'zeronlp[mpi]')")
+
+
 def start_or_resume(args, options: dict, what: str):
     """(config fields, checkpoint or None) of a train command. A new run takes ``options`` (the command's
     explicit options, None = default); ``--resume`` takes the checkpoint's config and refuses options that
@@ -236,6 +243,8 @@ def fit_report(trainer, prog: str, args=None) -> bool:
     with ``args.json``, ends stdout with the JSON line ``{"finished": false, "step": ..., "checkpoint": ...}``)."""
     if trainer.finished or not trainer.stopped_early:
         return True
+    if not trainer.verbose:  # another rank of a data-parallel run: rank 0 says it
+        return False
     where = f"checkpoint written to {trainer.checkpoint}; continue with: {prog} --resume " \
             f"{shlex.quote(str(trainer.checkpoint))}" if trainer.checkpoint else "nothing was saved"
     print(f"{prog}: stopped after {trainer.step} steps (--stop-after); {where}", file=sys.stderr)

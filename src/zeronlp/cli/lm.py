@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import math
 import os
 import sys
 import time
 
-from .. import lm
-from .common import (CLIError, add_family, add_json, add_run_options, add_seed, add_threads, check_plot,
+from .. import distributed, lm
+from .common import (CLIError, add_distributed, add_family, add_json, add_run_options, add_seed, add_threads, check_plot,
                      check_writable, checked_config, fit, non_negative_int, plural, positive_float, positive_int, print_json,
                      probability, require_gpu, say, start_or_resume)
 
@@ -59,6 +60,7 @@ def register(sub) -> None:
     t.add_argument("--out", metavar="PATH", help="save the trained model to PATH (the best epoch's with --schedule "
                                                 "plateau)")
     add_run_options(t)
+    add_distributed(t)
     t.add_argument("--plot", metavar="PATH", help="save the training perplexity curve to PATH")
     add_json(t)
     t.set_defaults(func=run_train)
@@ -110,6 +112,7 @@ def run_train(args) -> int:
                               print_every=args.eval_interval or None, record_every=args.eval_interval or None,
                               **resumed)
     trainer.checkpoint_info["meta"].update(command="lm train", seed=args.seed, threads=args.threads_in_use)
+    distributed.setup(args, trainer, config=dataclasses.asdict(config))  # before load_state: it is a callback
     if checkpoint:
         trainer.load_state(checkpoint)
     if args.gpu:
@@ -135,7 +138,7 @@ def _none_last(value):
 
 def report_lm(args, trainer, results, out, plot, vocab_size) -> None:
     """Save what was asked for and print the final figures (one JSON line with --json)."""
-    from .. import lm
+    from .. import distributed, lm
 
     if out is not None:
         trainer.model.save(out, vocab=trainer.checkpoint_info["vocab"],

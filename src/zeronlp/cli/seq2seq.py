@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import dataclasses
 
+from .. import distributed
 from ..seq2seq import MODELS
-from .common import (CLIError, add_family, add_json, add_run_options, add_seed, add_threads, check_plot,
+from .common import (CLIError, add_distributed, add_family, add_json, add_run_options, add_seed, add_threads, check_plot,
                      check_writable, checked_config, fit, non_negative_int, plural, positive_float, positive_int, print_json,
                      probability, say, start_or_resume)
 
 OPTIONS = ("model", "reverse", "bidirectional", "epochs", "batch_size", "hidden", "wordvec", "lr", "max_grad", "size",
-           "layers", "heads", "d_model", "d_ff", "dropout")
+           "schedule", "layers", "heads", "d_model", "d_ff", "dropout")
 
 
 def register(sub) -> None:
@@ -31,11 +32,15 @@ def register(sub) -> None:
     t.add_argument("--bidirectional", action="store_true", default=None, help="bidirectional LSTM encoder, H/2 units per direction (attention only; "
                         "on dates 99.9%% by epoch 3)")
     t.add_argument("--epochs", type=positive_int, default=None, help="epochs (default 25; date 10)")
-    t.add_argument("--batch-size", type=positive_int, default=None, help="minibatch size (default 128)")
+    t.add_argument("--batch-size", type=positive_int, default=None,
+                   help="minibatch size (default: 64 for addition, 128 — the book's — otherwise)")
     t.add_argument("--hidden", type=positive_int, default=None, help="LSTM units (default 128; date 256)")
     t.add_argument("--wordvec", type=positive_int, default=None, help="character embedding size (default 16)")
     t.add_argument("--lr", type=positive_float, default=None, help="Adam learning rate (default 0.001)")
     t.add_argument("--max-grad", type=positive_float, default=None, help="gradient clipping norm (default 5.0)")
+    t.add_argument("--schedule", choices=("constant", "linear"), default=None,
+                   help="Adam's learning rate: constant (the book's) or decayed linearly to 0 over the run "
+                        "(default: linear for addition and the transformer, constant otherwise)")
     t.add_argument("--size", type=positive_int, default=None,
                    help="number of generated examples (default 50000; files: all lines)")
     t.add_argument("--examples", type=non_negative_int, default=3, help="examples shown per epoch (default 3)")
@@ -51,6 +56,7 @@ def register(sub) -> None:
     t.add_argument("--out", metavar="PATH", help="save the trained model (.npz) to PATH")
     t.add_argument("--plot", metavar="PATH", help="save the loss and accuracy curves to PATH")
     add_run_options(t)
+    add_distributed(t)
     add_json(t)
     t.set_defaults(func=run_train)
 
@@ -78,9 +84,8 @@ def register(sub) -> None:
 
 
 def run_train(args) -> int:
-    from .. import seed
     from .. import seq2seq as s2s
-    from ..data.sequence import TASKS, load_data
+    from ..data.sequence import TASKS
 
     out, plot = check_writable(args.out, "model"), check_plot(args.plot)
     fields, checkpoint = start_or_resume(args, {"task": args.task, **{k: getattr(args, k) for k in OPTIONS}},
@@ -88,31 +93,36 @@ def run_train(args) -> int:
     data_seed = {} if checkpoint or args.seed is None else {"data_seed": args.seed}
     config = checked_config(lambda **f: s2s.Seq2seqConfig(**f).validate(), fields, args.resume) if checkpoint \
         else s2s.make_config(**fields, **data_seed)
-    check_memory(config)
-    seed(args.seed)
-    data = load_data(config.task, seed=config.data_seed, size=config.size, reverse=config.reverse)
-    if config.task not in TASKS:
-        check_memory(config, data)
+    data = checked_data(config, args.seed)
     resumed = {"model": checkpoint.model, "optimizer": checkpoint.optimizer} if checkpoint else {}
     trainer = s2s.make_trainer(config, data, examples=args.examples, checkpoint=args.checkpoint,
                                stop_after=args.stop_after, **resumed)
     trainer.checkpoint_info.update(vocab=list(data.vocab), meta={**s2s.task_meta(data, config.model),
                                    "train_config": dataclasses.asdict(config), "command": "seq2seq train",
                                    "seed": args.seed, "threads": args.threads_in_use})
+    distributed.setup(args, trainer, config=dataclasses.asdict(config))  # before load_state: it is a callback
     if checkpoint:
         trainer.load_state(checkpoint)
     where = config.task if config.task in TASKS else f"file {config.task}"
     say(args, f"{config.model} seq2seq on {where}: {len(data.x_train):,} train / {len(data.x_test):,} test, "
               f"vocabulary {len(data.vocab)}, {_sizes(trainer.model, config)}, "
               f"{'reversed' if config.reverse else 'plain'} input, {trainer.model.num_params():,} parameters")
-    if not fit(trainer, args, "zeronlp seq2seq train"):
-        return 0
+    if fit(trainer, args, "zeronlp seq2seq train"):
+        report_seq2seq(args, trainer, data, config, out, plot)
+    return 0
+
+
+def report_seq2seq(args, trainer, data, config, out, plot) -> None:
+    """Print the final accuracy, save what was asked for; one JSON line with --json."""
+    from .. import seq2seq as s2s
+
     history = trainer.history
     acc, per_epoch = history["accuracy"][-1], history["epoch_seconds"]
     say(args, f"test accuracy {100 * acc:.3f}% after {plural(len(history['accuracy']), 'epoch')} "
               f"({sum(per_epoch) / len(per_epoch):.1f}s per epoch)")
     if out:
-        s2s.save(trainer.model, out, data, config.model, meta={"accuracy": acc})
+        s2s.save(trainer.model, out, data, config.model,
+                 meta={"accuracy": acc, "train_config": trainer.checkpoint_info["meta"]["train_config"]})
         say(args, f"model saved to {out}")
     if plot:
         s2s.plot_training(history, plot)
@@ -121,7 +131,6 @@ def run_train(args) -> int:
         print_json({"accuracy": acc, "accuracy_per_epoch": history["accuracy"], "model": config.model,
                     "task": data.task, "reverse": config.reverse, "bidirectional": config.bidirectional,
                     "epochs": len(history["accuracy"]), "seconds_per_epoch": per_epoch, "seconds": trainer.seconds})
-    return 0
 
 
 def _sizes(model, config) -> str:
@@ -130,6 +139,19 @@ def _sizes(model, config) -> str:
         c = model.config
         return f"d_model {c['d_model']}, {c['num_heads']} heads, d_ff {c['d_ff']}, {plural(c['num_layers'], 'layer')}"
     return f"wordvec {config.wordvec}, hidden {config.hidden}"
+
+
+def checked_data(config, seed_value):
+    """The run's data, generated or read after checking that the run fits in memory."""
+    from .. import seed
+    from ..data.sequence import TASKS, load_data
+
+    check_memory(config)
+    seed(seed_value)
+    data = load_data(config.task, seed=config.data_seed, size=config.size, reverse=config.reverse)
+    if config.task not in TASKS:
+        check_memory(config, data)
+    return data
 
 
 def check_memory(config, data=None) -> None:

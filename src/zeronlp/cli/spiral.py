@@ -10,7 +10,7 @@ OPTIONS = ("epochs", "batch_size", "hidden", "lr")
 def register(sub) -> None:
     p = sub.add_parser("spiral", help="train TwoLayerNet on the spiral data set (chapter 1)",
                        description="Train the book's TwoLayerNet with SGD on the three-armed spiral.")
-    p.add_argument("--epochs", type=positive_int, help="training epochs (default 300)")
+    p.add_argument("--epochs", type=positive_int, help="training epochs (default 1000; the book: 300)")
     p.add_argument("--batch-size", type=positive_int, help="minibatch size (default 30)")
     p.add_argument("--hidden", type=positive_int, help="hidden units (default 10)")
     p.add_argument("--lr", type=positive_float, help="SGD learning rate (default 1.0)")
