@@ -57,7 +57,8 @@ def perplexity(model, corpus, batch_size: int = 10, time_size: int = 35, progres
                 model.set_state(saved)
         if was_training and hasattr(model, "train"):
             model.train()
-    return math.exp(total / count)
+    mean = total / count
+    return math.exp(mean) if mean < 700 else math.inf  # a diverged model: inf, not OverflowError
 
 
 def _check_vocab(model, corpus) -> None:

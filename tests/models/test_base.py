@@ -150,3 +150,32 @@ def test_constructor_checks_sizes():
         TwoLayerNet(2, 4, 3).predict(np.zeros((1, 3), dtype=np.float32))
     assert "TwoLayerNet(input_size=2" in repr(TwoLayerNet(2, 4, 3))
     assert Affine  # imported for readers: the net is Affine-Sigmoid-Affine
+
+
+def test_load_refuses_a_foreign_vocabulary_or_metadata(tmp_path):
+    import json
+
+    from zeronlp.io import read_npz, write_npz
+
+    path = tmp_path / "m.npz"
+    TwoLayerNet(2, 3, 2).save(path, vocab=["a", "b"])
+    arrays, header = read_npz(path)
+    for change, message in (({"vocab": [1, 2]}, "vocabulary"), ({"meta": "text"}, "metadata")):
+        bad = {k: v for k, v in header.items() if k not in ("format", "version")}
+        write_npz(tmp_path / "bad.npz", arrays, {**bad, **change})
+        with pytest.raises(ValueError, match=message):
+            zeronlp.load(tmp_path / "bad.npz", with_info=True)
+    assert json.dumps(header)  # the original stays loadable
+    zeronlp.load(path, with_info=True)
+
+
+def test_perplexity_of_a_diverged_model_is_inf():
+    import math
+
+    from zeronlp.evaluate import perplexity
+
+    class Diverged:
+        def forward(self, xs, ts):
+            return 1e6
+
+    assert perplexity(Diverged(), np.arange(50) % 5, batch_size=2, time_size=3) == math.inf

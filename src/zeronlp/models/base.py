@@ -289,9 +289,14 @@ def load(path, expect: type | None = None, with_info: bool = False):
     model.load_params(arrays, path)
     if not with_info:
         return model
+    vocab, meta = header.get("vocab"), header.get("meta") or {}
+    if vocab is not None and (not isinstance(vocab, list) or not all(isinstance(w, str) for w in vocab)):
+        raise ModelFileError(path, "has a vocabulary that is not a list of words")
+    if not isinstance(meta, dict):
+        raise ModelFileError(path, "has metadata that is not a JSON object")
     info = {
-        "vocab": header.get("vocab"),
-        "meta": header.get("meta") or {},
+        "vocab": vocab,
+        "meta": meta,
         "arrays": {n[6:]: a for n, a in arrays.items() if n.startswith("extra_")},
         "path": str(Path(path)),
     }
