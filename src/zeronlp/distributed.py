@@ -413,13 +413,13 @@ def wrap(trainer, comm: Communicator | None = None, *, config=None, sparse: str 
     return comm
 
 
-def setup(args, trainer, config=None):
+def setup(args, trainer, config=None, **options):
     """The CLI's one line: with ``args.distributed`` make ``trainer`` data-parallel; on ranks other than 0
     also drop ``args.out``/``args.plot`` and silence stdout (errors still go to stderr). Returns the
     ``Communicator`` or None."""
     if not getattr(args, "distributed", False):
         return None
-    comm = wrap(trainer, config=config)
+    comm = wrap(trainer, config=config, **options)
     if not comm.is_root:
         for name in ("out", "plot"):
             if hasattr(args, name):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import sys
 
-from .common import (CLIError, add_family, add_json, add_run_options, add_seed, check_plot, check_writable, fit,
+from .. import distributed
+from .common import (CLIError, add_distributed, add_family, add_json, add_run_options, add_seed, check_plot, check_writable, fit,
                      positive_float, positive_int, print_json, probability, say, start_or_resume)
 
 OPTIONS = ("model", "data", "src", "tgt", "tokenizer", "merges", "min_freq", "max_tokens", "size", "epochs",
@@ -50,6 +51,7 @@ def register(sub) -> None:
     t.add_argument("--out", metavar="PATH", help="save the trained model (.npz) to PATH")
     t.add_argument("--plot", metavar="PATH", help="save the loss and validation perplexity curves to PATH")
     add_run_options(t)
+    add_distributed(t)
     add_json(t)
     t.set_defaults(func=run_train)
 
@@ -90,7 +92,8 @@ def run_train(args) -> int:
     fields, checkpoint = start_or_resume(args, {k: getattr(args, k) for k in OPTIONS}, "translate train")
     config = tr.config_from_dict(fields) if checkpoint else tr.make_config(**fields)
     seed(args.seed)
-    trainer, data = start_training(config, checkpoint, args.checkpoint, args.stop_after, args.seed)
+    trainer, data = start_training(config, checkpoint, args.checkpoint, args.stop_after, args.seed,
+                                   prepare=lambda t: distributed.setup(args, t, config=fields, weigh=target_tokens))
     say(args, describe(config, data, trainer.model))
     if not fit(trainer, args, "zeronlp translate train"):
         return 0
@@ -104,6 +107,13 @@ def run_train(args) -> int:
     if args.json:
         print_json(figures)
     return 0
+
+
+def target_tokens(batch) -> int:
+    """A batch's share of a data-parallel step: its real target tokens after <sos> (the loss is their mean)."""
+    from ..translate.data import PAD
+
+    return int((batch[1][:, 1:] != PAD).sum())
 
 
 def describe(config, data, model) -> str:

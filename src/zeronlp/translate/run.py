@@ -12,8 +12,9 @@ from .use import Translator, model_meta, save
 
 
 def start_training(config: TranslateConfig, checkpoint=None, checkpoint_path=None, stop_after=None, seed=None,
-                   **trainer_options):
-    """(trainer, data) of a new run, or of the run saved in ``checkpoint`` (its sides and state reused)."""
+                   prepare=None, **trainer_options):
+    """(trainer, data) of a new run, or of the run saved in ``checkpoint`` (its sides and state reused);
+    ``prepare(trainer)`` runs before the state is restored (e.g. ``distributed.setup``: it adds a callback)."""
     sides = None
     if checkpoint is not None:
         sides = Side.from_dict(checkpoint.meta["src_side"]), Side.from_dict(checkpoint.meta["tgt_side"])
@@ -24,6 +25,8 @@ def start_training(config: TranslateConfig, checkpoint=None, checkpoint_path=Non
     trainer.checkpoint_info.update(vocab=data.tgt_side.vocab.tokens, meta={
         **model_meta((data.src_side, data.tgt_side), config), "command": "translate train", "seed": seed,
         "train_config": dataclasses.asdict(config)})
+    if prepare is not None:
+        prepare(trainer)
     if checkpoint is not None:
         trainer.load_state(checkpoint)
     return trainer, data
