@@ -1,14 +1,15 @@
 """Text classification targets of the README on NSMC, IMDB and MR, with the published figures (and
 scikit-learn's LogisticRegression on the same NSMC TF-IDF features) side by side.
 
-    python benchmarks/classify.py                       # every row (hours of CPU: run it in the background)
-    python benchmarks/classify.py --rows mr-nbsvm imdb-nbsvm
+    python benchmarks/classify.py                       # every row (about an hour and a half of 2 CPU cores)
+    python benchmarks/classify.py --rows mr-nbsvm imdb-nbsvm --plots docs
     python benchmarks/classify.py --quick               # smoke test: small samples, one epoch, 2 folds
 
 Each row prints accuracy, wall seconds (loading and tokenising included), the target, the published
-reference and the equivalent command. The imdb-bilstm row first trains zeronlp's own word2vec on the
-25,000 training reviews (``text.word2vec_train.train_word2vec``) and writes it to --work; with --work
-it is checkpointed every epoch and continued by running the row again.
+reference and the equivalent command. The rows imdb-bilstm and nsmc-neural-w2v first train zeronlp's
+own word2vec on the training reviews' tokens (``text.word2vec_train.train_word2vec``, written to --work),
+then run ``zeronlp classify train --embeddings`` checkpointed every epoch: running such a row again
+continues an interrupted run.
 """
 from __future__ import annotations
 
