@@ -76,7 +76,7 @@ def run_train(args) -> int:
               f"lr {config.lr:.3g}")
     with np.errstate(over="ignore", invalid="ignore"):
         model, _, history = ft.run(trainer, words)
-    if not fit_report(trainer, "zeronlp fasttext train"):
+    if not fit_report(trainer, "zeronlp fasttext train", args):
         return 0
     report(args, model, history, config, run, words)
     return 0

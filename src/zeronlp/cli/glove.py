@@ -62,7 +62,7 @@ def run_train(args) -> int:
               f"{config.epochs} epochs")
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported as one clear error
         model, vectors, history = gt.run(trainer, words)
-    if not fit_report(trainer, "zeronlp glove train"):
+    if not fit_report(trainer, "zeronlp glove train", args):
         return 0
     figures = evaluate_vectors(vectors)
     say(args, f"trained in {history['seconds']:.1f}s ({history['words_per_second']:,.0f} words/s, "
