@@ -63,9 +63,9 @@ def test_stop_and_resume_equals_the_straight_run(command, corpus, documents, tmp
     assert main(argv + ["--out", str(tmp_path / f"straight-{out}")]) == 0
     ckpt = tmp_path / "c.npz"
     assert main(argv + ["--checkpoint", str(ckpt), "--stop-after", str(STOP[command]), "--json"]) == 0
-    out = capsys.readouterr()
-    assert f"stopped after {STOP[command]} steps" in out.err
-    assert json.loads(out.out.strip().splitlines()[-1])["finished"] is False
+    captured = capsys.readouterr()
+    assert f"stopped after {STOP[command]} steps" in captured.err
+    assert json.loads(captured.out.strip().splitlines()[-1])["finished"] is False
     zeronlp.seed(12345)
     assert main(argv[:2] + ["--resume", str(ckpt), "--out", str(tmp_path / f"resumed-{out}")]) == 0
     for a, b in zip(_arrays(tmp_path / f"straight-{out}"), _arrays(tmp_path / f"resumed-{out}")):
