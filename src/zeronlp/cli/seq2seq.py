@@ -33,14 +33,14 @@ def register(sub) -> None:
                         "on dates 99.9%% by epoch 3)")
     t.add_argument("--epochs", type=positive_int, default=None, help="epochs (default 25; date 10)")
     t.add_argument("--batch-size", type=positive_int, default=None,
-                   help="minibatch size (default: 64 for addition, 128 — the book's — otherwise)")
+                   help="minibatch size (default 64; the transformer and the book: 128)")
     t.add_argument("--hidden", type=positive_int, default=None, help="LSTM units (default 128; date 256)")
     t.add_argument("--wordvec", type=positive_int, default=None, help="character embedding size (default 16)")
     t.add_argument("--lr", type=positive_float, default=None, help="Adam learning rate (default 0.001)")
     t.add_argument("--max-grad", type=positive_float, default=None, help="gradient clipping norm (default 5.0)")
     t.add_argument("--schedule", choices=("constant", "linear"), default=None,
                    help="Adam's learning rate: constant (the book's) or decayed linearly to 0 over the run "
-                        "(default: linear for addition and the transformer, constant otherwise)")
+                        "(default linear; --batch-size 128 --schedule constant is the book's recipe)")
     t.add_argument("--size", type=positive_int, default=None,
                    help="number of generated examples (default 50000; files: all lines)")
     t.add_argument("--examples", type=non_negative_int, default=3, help="examples shown per epoch (default 3)")
