@@ -22,6 +22,8 @@ from zeronlp.cli import main
 from zeronlp.io import read_npz, write_npz
 from zeronlp.models import TwoLayerNet
 
+pytestmark = pytest.mark.slow  # about 30 s: run by the full suite, not by -m "not slow"
+
 RUNS = int(os.environ.get("ZERONLP_FUZZ_RUNS", "6"))
 SEED = int(os.environ.get("ZERONLP_FUZZ_SEED", "2026"))
 WORDS = "the cat sat on a mat and dog ran to big red".split()

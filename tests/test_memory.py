@@ -124,6 +124,7 @@ print(json.dumps({"measured": rss() - base, "estimate": estimate}))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind, sizes", [
     ("mlp", (1000, 2000, 1000)),
     ("rnnlm", (10000, 650, 650)),

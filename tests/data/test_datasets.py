@@ -43,6 +43,7 @@ def test_data_dir_env_then_xdg_cache(monkeypatch, tmp_path):
     assert datasets.dataset_dir("mr") == tmp_path / "mine" / "mr"
 
 
+@pytest.mark.slow
 def test_shared_data_verifies(shared_data):
     reviews.load_imdb("test")  # the one full read of IMDB: verifies and caches the parse for the session
     for name in NAMES:
