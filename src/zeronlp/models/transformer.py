@@ -110,15 +110,15 @@ class Transformer(Model):
             h = layer.forward(h, pad)
         return self.final_norms[0].forward(h) if self.final_norms else h
 
-    def decode(self, ys, memory, src_pad=None):
-        """ys (N, T) ids, memory (N, S, D) -> scores (N, T, V)."""
+    def decode(self, ys, memory, src_pad=None, last_only: bool = False):
+        """ys (N, T) ids, memory (N, S, D) -> scores (N, T, V) (or (N, 1, V) of the last position)."""
         tgt_pad = self._pad_mask(ys)
         h = self._tgt.forward(ys)
         for layer in self.decoder_layers:
             h = layer.forward(h, memory, tgt_pad, src_pad)
         if self.final_norms:
             h = self.final_norms[1].forward(h)
-        return self.out.forward(h)
+        return self.out.forward(h[:, -1:] if last_only else h)
 
     def forward(self, xs, ts):
         """xs (N, S) question ids, ts (N, T) answer ids starting with the start symbol -> mean loss."""
@@ -161,7 +161,7 @@ class Transformer(Model):
         prefix = xp.concatenate([state["prefix"], xp.asarray(ids, dtype=np.int32)[:, None]], axis=1)
         if prefix.shape[1] > self.max_len:
             raise ValueError(f"cannot decode past the positional encoding's maximum of {self.max_len} positions")
-        scores = self.decode(prefix, state["memory"], state["src_pad"])[:, -1]
+        scores = self.decode(prefix, state["memory"], state["src_pad"], last_only=True)[:, 0]
         last = xp.stack([layer.cross_attn.attention_weights[:, :, -1:] for layer in self.decoder_layers], axis=1)
         attention = xp.concatenate([state["attention"], last], axis=3)
         return scores, {"memory": state["memory"], "src_pad": state["src_pad"], "prefix": prefix,

@@ -12,21 +12,21 @@ Padding (``pad_id``) is masked as a key in every attention and ignored by the lo
 changes neither the loss nor a translation. ``label_smoothing`` applies in training only: in
 evaluation the loss is the plain cross entropy (its exponential is the perplexity).
 
-Decoding goes through ``start_decoding(xs)`` / ``decode_step(ids, state)`` (``zeronlp.translate``'s
+Decoding goes through ``Transformer.start_decoding(xs)`` / ``decode_step(ids, state)`` (``zeronlp.translate``'s
 greedy and beam search); each step re-reads the prefix so far and projects only its last position.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..backend import FLOAT, get_array_module
+from ..backend import FLOAT
 from ..layers.core import Dropout
 from ..layers.label_smoothing import LabelSmoothingLoss
 from ..layers.multihead import xavier_uniform
 from ..layers.sequence import TimeAffine, TimeEmbedding
 from ..layers.transformer import LayerNorm, PositionalEncoding, TransformerDecoderLayer, TransformerEncoderLayer
 from .base import Model
-from .transformer import _check_sizes, _embedding_matrix, _Embedder
+from .transformer import Transformer, _check_sizes, _embedding_matrix, _Embedder
 
 
 def check_ids(xs, V: int, what: str):
@@ -37,8 +37,9 @@ def check_ids(xs, V: int, what: str):
         raise ValueError(f"{what} holds ids outside the model's vocabulary of {V}")
 
 
-class TranslationTransformer(Model):
-    """Encoder-decoder Transformer from a source to a target vocabulary:
+class TranslationTransformer(Transformer):
+    """Encoder-decoder Transformer from a source to a target vocabulary (the chapter-9 ``Transformer`` with
+    two embeddings; backward and decoding are its):
     forward(xs (N, S), ts (N, T)) -> mean loss of predicting ts[:, 1:] from ts[:, :-1] (padding ignored).
 
     Defaults are the Multi30k reference (bentrevett/pytorch-seq2seq, tutorial 6): 3 + 3 post-norm layers,
@@ -49,7 +50,7 @@ class TranslationTransformer(Model):
                  num_layers: int = 3, d_ff: int = 512, dropout: float = 0.1, max_len: int = 128,
                  activation: str = "relu", norm_first: bool = False, label_smoothing: float = 0.0,
                  pad_id: int = 0, learned_positions: bool = True, tie_weights: bool = False):
-        super().__init__()
+        Model.__init__(self)  # not Transformer's: the embeddings differ
         _check_sizes(src_vocab_size=src_vocab_size, tgt_vocab_size=tgt_vocab_size, d_model=d_model,
                      num_heads=num_heads, num_layers=num_layers, d_ff=d_ff, max_len=max_len)
         Vs, Vt, D = src_vocab_size, tgt_vocab_size, d_model
@@ -72,6 +73,8 @@ class TranslationTransformer(Model):
         self._src = _Embedder(self.src_embed, self.src_pos, self.src_drop, D)
         self._tgt = _Embedder(self.tgt_embed, self.tgt_pos, self.tgt_drop, D)
         self.src_vocab_size, self.tgt_vocab_size, self.pad_id, self.max_len = Vs, Vt, int(pad_id), max_len
+        self.vocab_size = Vt
+        self.attention_weights = self.head_attention_weights = self._pads = None
 
     # ------------------------------------------------------------------ stacks
     def encode(self, xs):
@@ -85,16 +88,6 @@ class TranslationTransformer(Model):
             h = layer.forward(h, pad)
         return self.final_norms[0].forward(h) if self.final_norms else h
 
-    def decode(self, ys, memory, src_pad, last_only: bool = False):
-        """ys (N, T) ids, memory (N, S, D), src_pad (N, S) bool -> scores (N, T, V) (or (N, 1, V) for the last)."""
-        h = self._tgt.forward(ys)
-        tgt_pad = ys == self.pad_id
-        for layer in self.decoder_layers:
-            h = layer.forward(h, memory, tgt_pad, src_pad)
-        if self.final_norms:
-            h = self.final_norms[1].forward(h)
-        return self.out.forward(h[:, -1:] if last_only else h)
-
     def forward(self, xs, ts):
         """xs (N, S) source ids, ts (N, T) target ids from <sos> -> mean loss over the non-padding targets."""
         check_ids(ts, self.tgt_vocab_size, "ts")
@@ -106,43 +99,6 @@ class TranslationTransformer(Model):
         memory = self.encode(xs)
         scores = self.decode(ts[:, :-1], memory, xs == self.pad_id)
         return self.loss_layer.forward(scores, ts[:, 1:])
-
-    def backward(self, dout=1):
-        """-> None; fills every layer's grads."""
-        d = self.out.backward(self.loss_layer.backward(dout))
-        if self.final_norms:
-            d = self.final_norms[1].backward(d)
-        dmemory = 0
-        for layer in reversed(self.decoder_layers):
-            d, dm = layer.backward(d)
-            dmemory = dmemory + dm
-        self._tgt.backward(d)
-        d = self.final_norms[0].backward(dmemory) if self.final_norms else dmemory
-        for layer in reversed(self.encoder_layers):
-            d = layer.backward(d)
-        self._src.backward(d)
-        return None
-
-    # ------------------------------------------------------------------ decoding
-    def start_decoding(self, xs):
-        """xs (N, S) -> state {memory, src_pad, prefix (N, 0), attention (N, layers, heads, 0, S)}."""
-        memory = self.encode(xs)
-        xp = get_array_module(memory)
-        N, S = xs.shape
-        L, h = len(self.decoder_layers), self.decoder_layers[0].cross_attn.num_heads
-        return {"memory": memory, "src_pad": xs == self.pad_id, "prefix": xp.zeros((N, 0), dtype=np.int32),
-                "attention": xp.zeros((N, L, h, 0, S), dtype=memory.dtype)}
-
-    def decode_step(self, ids, state):
-        """ids (B,), state -> scores (B, V) of the next token, state with ids appended (and the cross-attention
-        of that position, per layer and head)."""
-        xp = get_array_module(state["memory"])
-        prefix = xp.concatenate([state["prefix"], xp.asarray(ids, dtype=np.int32)[:, None]], axis=1)
-        if prefix.shape[1] > self.max_len:
-            raise ValueError(f"cannot decode past the model's {self.max_len} positions")
-        scores = self.decode(prefix, state["memory"], state["src_pad"], last_only=True)[:, 0]
-        last = xp.stack([layer.cross_attn.attention_weights[:, :, -1:] for layer in self.decoder_layers], axis=1)
-        return scores, {**state, "prefix": prefix, "attention": xp.concatenate([state["attention"], last], axis=3)}
 
     @staticmethod
     def attention_of(state):
