@@ -49,6 +49,23 @@ def plot_history(history: dict, path=None, ylabel: str = "loss", ax=None):
     return ax
 
 
+def plot_loss_and_epochs(history: dict, path, key: str, ylabel: str, scale: float = 1.0, ylim=None) -> None:
+    """Two panels: the training loss, and ``history[key]`` per epoch (times ``scale``), saved to ``path``."""
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    plot_history(history, ax=left)
+    left.set_title("training loss")
+    values = history.get(key, [])
+    right.plot(range(1, len(values) + 1), [scale * v for v in values], marker="o")
+    right.set_xlabel("epoch")
+    right.set_ylabel(ylabel)
+    if ylim is not None:
+        right.set_ylim(*ylim)
+    right.grid(alpha=0.3)
+    save_figure(fig, path)
+    plt.close(fig)
+
+
 def plot_decision_boundary(predict, x, t, ax=None, resolution: int = 300, path=None):
     """Colour the plane by ``predict`` (N, 2) -> scores (N, C) and scatter the labelled points x (N, 2)."""
     plt = _pyplot()

@@ -290,20 +290,9 @@ def plot_attention(inputs, outputs, weights, path=None, title: str | None = None
 
 def plot_training(history: dict, path) -> None:
     """Two panels: the training loss and the test accuracy per epoch."""
-    from .plot import _pyplot, plot_history, save_figure
+    from .plot import plot_loss_and_epochs
 
-    plt = _pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    plot_history(history, ax=left)
-    left.set_title("training loss")
-    acc = history.get("accuracy", [])
-    right.plot(range(1, len(acc) + 1), [100 * a for a in acc], marker="o")
-    right.set_xlabel("epoch")
-    right.set_ylabel("test accuracy (%)")
-    right.set_ylim(0, 100)
-    right.grid(alpha=0.3)
-    save_figure(fig, path)
-    plt.close(fig)
+    plot_loss_and_epochs(history, path, "accuracy", "test accuracy (%)", scale=100, ylim=(0, 100))
 
 
 __all__ = ["accuracy", "predict_ids", "AccuracyCallback", "train", "Seq2seqConfig", "TASK_DEFAULTS", "MODELS",

@@ -66,19 +66,9 @@ def finish_training(trainer, config: TranslateConfig, data, out=None, plot=None)
 
 def plot_training(history: dict, path) -> None:
     """Two panels: the training loss and the validation perplexity per epoch."""
-    from ..plot import _pyplot, plot_history, save_figure
+    from ..plot import plot_loss_and_epochs
 
-    plt = _pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    plot_history(history, ax=left)
-    left.set_title("training loss")
-    ppl = history.get("valid_perplexity", [])
-    right.plot(range(1, len(ppl) + 1), ppl, marker="o")
-    right.set_xlabel("epoch")
-    right.set_ylabel("validation perplexity")
-    right.grid(alpha=0.3)
-    save_figure(fig, path)
-    plt.close(fig)
+    plot_loss_and_epochs(history, path, "valid_perplexity", "validation perplexity")
 
 
 def plot_attention(translator, text: str, src, out, weights, path) -> None:
