@@ -35,6 +35,16 @@ def register(sub) -> None:
     s.set_defaults(func=run_similar)
 
 
+def corpus_options(args) -> dict:
+    """load_corpus options of a text file (--min-count, --max-vocab, --lowercase); none for the embedded ptb."""
+    options = {k: v for k, v in (("min_count", args.min_count), ("max_size", args.max_vocab)) if v is not None}
+    if args.lowercase:
+        options["lowercase"] = True
+    if args.corpus == "ptb" and options:
+        raise CLIError("--min-count, --max-vocab and --lowercase apply to text files, not to the embedded ptb")
+    return options
+
+
 def run_similar(args) -> int:
     import time
 
@@ -47,14 +57,9 @@ def run_similar(args) -> int:
     check_writable(args.out, "vectors")
     if not args.words and not args.out:
         raise CLIError("give query words, --out PATH, or both")
-    options = {k: v for k, v in (("min_count", args.min_count), ("max_size", args.max_vocab)) if v is not None}
-    if args.lowercase:
-        options["lowercase"] = True
-    if args.corpus == "ptb" and options:
-        raise CLIError("--min-count, --max-vocab and --lowercase apply to text files, not to the embedded ptb")
     seed(args.seed)
     start = time.perf_counter()
-    corpus, word_to_id, id_to_word = load_corpus(args.corpus, "train", **options)
+    corpus, word_to_id, id_to_word = load_corpus(args.corpus, "train", **corpus_options(args))
     seconds = {"load": time.perf_counter() - start}
     V = len(word_to_id)
     if args.dim > V:
