@@ -17,8 +17,7 @@ X = np.array([0.5, 1.0, 3.5, 7.0, 1.5])  # below and above x_max=2
 
 
 def _glove_loss_case(r):
-    return GloVeLoss(x_max=2.0, alpha=0.75), [r.standard_normal((N, D)), r.standard_normal((N, D)),
-                                              r.standard_normal(N), r.standard_normal(N), X.copy()]
+    return GloVeLoss(x_max=2.0, alpha=0.75), [r.standard_normal((N, D + 1)), r.standard_normal((N, D + 1)), X.copy()]
 
 
 GRAD_CASES = [GradCase(GloVeLoss, _glove_loss_case)]
@@ -30,10 +29,10 @@ def test_gradients():
 
 def test_glove_loss_value():
     r = np.random.default_rng(0)
-    layer, (w, wc, b, bc, x) = _glove_loss_case(r)
-    diff = (w * wc).sum(1) + b + bc - np.log(x)
+    layer, (w, wc, x) = _glove_loss_case(r)
+    diff = (w[:, :D] * wc[:, :D]).sum(1) + w[:, D] + wc[:, D] - np.log(x)
     f = np.minimum(1.0, (x / 2.0) ** 0.75)
-    assert layer.forward(w, wc, b, bc, x) == pytest.approx(0.5 * (f * diff ** 2).sum())
+    assert layer.forward(w, wc, x) == pytest.approx(0.5 * (f * diff ** 2).sum())
     np.testing.assert_allclose(glove_weight(np.array([1.0, 100.0, 400.0])), [100 ** -0.75, 1, 1])
 
 
@@ -80,7 +79,8 @@ def test_training_lowers_the_loss_and_saves(tmp_path):
     model, vectors, history = gt.train_glove(corpus, words, gt.GloVeConfig(hidden_size=8, epochs=5, batch_size=256,
                                                                             x_max=10), verbose=False)
     assert history["epoch_loss"][-1] < history["epoch_loss"][0]
-    np.testing.assert_allclose(vectors.vectors, model.params[0] + model.params[1])
+    np.testing.assert_allclose(vectors.vectors, model.params[0][:, :8] + model.params[1][:, :8])
+    assert vectors.vectors.shape == (30, 8) and model.biases[0].shape == (30,)
     model.save(tmp_path / "g.npz")
     np.testing.assert_array_equal(load(tmp_path / "g.npz").word_vecs, model.word_vecs)
 

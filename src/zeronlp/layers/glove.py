@@ -19,7 +19,8 @@ def glove_weight(x, x_max: float = 100.0, alpha: float = 0.75):
 
 
 class GloVeLoss(Layer):
-    """w (N, D), w̃ (N, D), b (N,), b̃ (N,), x (N,) counts > 0 -> J (float, summed over the batch)."""
+    """w (N, D + 1), w̃ (N, D + 1) rows whose last column is the bias, x (N,) counts > 0 -> J (float, summed
+    over the batch): the reference code's layout, one row of D weights and a bias per word."""
 
     def __init__(self, x_max: float = 100.0, alpha: float = 0.75):
         super().__init__()
@@ -28,22 +29,25 @@ class GloVeLoss(Layer):
         self.x_max, self.alpha = float(x_max), float(alpha)
         self.cache = None
 
-    def forward(self, w, wc, b, bc, x):
+    def forward(self, w, wc, x):
         """-> 1/2 Σ f(x) (w·w̃ + b + b̃ - log x)²."""
         xp = get_array_module(w)
-        if w.shape != wc.shape or w.ndim != 2 or b.shape != (len(w),) or bc.shape != b.shape or x.shape != b.shape:
-            raise ValueError(f"GloVeLoss got w {w.shape}, w~ {wc.shape}, b {b.shape}, b~ {bc.shape}, x {x.shape}")
-        diff = xp.einsum("nd,nd->n", w, wc) + b + bc - xp.log(x)  # (N,)
+        if w.shape != wc.shape or w.ndim != 2 or w.shape[1] < 2 or x.shape != (len(w),):
+            raise ValueError(f"GloVeLoss got w {w.shape}, w~ {wc.shape}, x {x.shape}")
+        diff = xp.einsum("nd,nd->n", w[:, :-1], wc[:, :-1]) + w[:, -1] + wc[:, -1] - xp.log(x)  # (N,)
         fdiff = glove_weight(x, self.x_max, self.alpha) * diff
         self.cache = (w, wc, fdiff)
         return float(0.5 * (fdiff * diff).sum())
 
     def backward(self, dout=1):
-        """-> (dw (N, D), dw̃ (N, D), db (N,), db̃ (N,), None)."""
+        """-> (dw (N, D + 1), dw̃ (N, D + 1), None)."""
         self._require_forward("cache")
         w, wc, fdiff = self.cache
-        g = fdiff * dout  # (N,)
-        return g[:, None] * wc, g[:, None] * w, g, g.copy(), None
+        g = (fdiff * dout)[:, None]  # (N, 1)
+        dw, dwc = g * wc, g * w
+        dw[:, -1:] = g  # the biases' gradient
+        dwc[:, -1:] = g
+        return dw, dwc, None
 
     def __repr__(self):
         return f"GloVeLoss(x_max={self.x_max:g}, alpha={self.alpha:g})"

@@ -19,7 +19,9 @@ from .base import Model
 class GloVe(Model):
     """rows (N,) int, cols (N,) int, x (N,) co-occurrence counts -> J (summed over the batch).
 
-    Initialised as the reference code: every weight and bias uniform in [-0.5, 0.5) / D.
+    As in the reference code each word has one row of D weights plus its bias, W (V, D + 1), and one of
+    W̃ (V, D + 1) as a context: two lookups, two gradient scatters and two updates a step. Initialised as
+    the reference: every weight and bias uniform in [-0.5, 0.5) / D.
     """
 
     def __init__(self, vocab_size: int, hidden_size: int = 100, x_max: float = 100.0, alpha: float = 0.75,
@@ -32,31 +34,30 @@ class GloVe(Model):
         def uniform(shape):
             return ((rng().random(shape) - 0.5) / D).astype(FLOAT)
 
-        self.word = Embedding(uniform((V, D)), sparse=sparse)       # W  (V, D)
-        self.context = Embedding(uniform((V, D)), sparse=sparse)    # W̃  (V, D)
-        self.word_bias = Embedding(uniform((V,)), sparse=sparse)    # b  (V,)
-        self.context_bias = Embedding(uniform((V,)), sparse=sparse)  # b̃  (V,)
+        self.word = Embedding(uniform((V, D + 1)), sparse=sparse)     # [W | b]   (V, D + 1)
+        self.context = Embedding(uniform((V, D + 1)), sparse=sparse)  # [W̃ | b̃]  (V, D + 1)
         self.loss_layer = GloVeLoss(x_max, alpha)
 
     def forward(self, rows, cols, x):
         """rows (N,), cols (N,) word ids of the entries, x (N,) their counts -> J (float)."""
-        xp = self.xp
-        x = xp.asarray(x, dtype=self.word.params[0].dtype)
-        return self.loss_layer.forward(self.word.forward(rows), self.context.forward(cols),
-                                       self.word_bias.forward(rows), self.context_bias.forward(cols), x)
+        x = self.xp.asarray(x, dtype=self.word.params[0].dtype)
+        return self.loss_layer.forward(self.word.forward(rows), self.context.forward(cols), x)
 
     def backward(self, dout=1):
-        dw, dwc, db, dbc, _ = self.loss_layer.backward(dout)
+        dw, dwc, _ = self.loss_layer.backward(dout)
         self.word.backward(dw)
         self.context.backward(dwc)
-        self.word_bias.backward(db)
-        self.context_bias.backward(dbc)
         return None
 
     @property
     def word_vecs(self) -> np.ndarray:
-        """(V, D) W + W̃ as a NumPy array (the reference's ``-model 2`` output)."""
-        return to_cpu(self.word.params[0] + self.context.params[0])
+        """(V, D) W + W̃ without the biases, as a NumPy array (the reference's ``-model 2`` output)."""
+        return to_cpu(self.word.params[0][:, :-1] + self.context.params[0][:, :-1])
+
+    @property
+    def biases(self) -> tuple:
+        """(b (V,), b̃ (V,)) as NumPy arrays."""
+        return to_cpu(self.word.params[0][:, -1]), to_cpu(self.context.params[0][:, -1])
 
     def vectors(self, words):
         """``WordVectors`` of W + W̃ for ``words`` (id_to_word or a list)."""
