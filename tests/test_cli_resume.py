@@ -124,3 +124,14 @@ def test_a_signal_writes_the_checkpoint_and_says_how_to_resume(text, tmp_path, s
 
     state = load_checkpoint(ckpt).state["trainer"]
     assert state["step"] > 0 and not list(tmp_path.glob(".run.npz*"))  # no temporary file left
+
+
+def test_a_resumed_run_keeps_writing_its_checkpoint(text, tmp_path, capsys):
+    ckpt = tmp_path / "c.npz"
+    argv = _lm(text, "--epochs", "2")
+    assert main(argv + ["--checkpoint", str(ckpt), "--stop-after", "10"]) == 0
+    assert main(["lm", "train", "--resume", str(ckpt), "--stop-after", "20"]) == 0
+    assert f"checkpoint written to {ckpt}" in capsys.readouterr().err
+    from zeronlp.training import load_checkpoint
+
+    assert load_checkpoint(ckpt).state["trainer"]["step"] == 20

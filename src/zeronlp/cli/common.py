@@ -138,8 +138,9 @@ def add_run_options(parser) -> None:
     parser.add_argument("--stop-after", type=positive_int, metavar="STEPS",
                         help="stop cleanly after this many optimisation steps in all, writing --checkpoint")
     parser.add_argument("--resume", metavar="PATH",
-                        help="continue the run saved in this checkpoint; it ends bit for bit as the uninterrupted "
-                             "run would (options that differ from the checkpoint's are refused)")
+                        help="continue the run saved in this checkpoint (and keep writing it there unless "
+                             "--checkpoint says otherwise); it ends bit for bit as the uninterrupted run would "
+                             "(options that differ from the checkpoint's are refused)")
 
 
 def add_distributed(parser) -> None:
@@ -161,6 +162,8 @@ def start_or_resume(args, options: dict, what: str):
     if not args.resume:
         return options, None
     checkpoint = load_checkpoint(args.resume)
+    if not args.checkpoint:  # a resumed run goes on writing where it came from
+        args.checkpoint = args.resume
     saved = checkpoint.meta.get("train_config")
     if checkpoint.meta.get("command") != what or not isinstance(saved, dict):
         raise CLIError(f"{args.resume}: not a checkpoint of `zeronlp {what}`")
