@@ -179,3 +179,17 @@ def test_perplexity_of_a_diverged_model_is_inf():
             return 1e6
 
     assert perplexity(Diverged(), np.arange(50) % 5, batch_size=2, time_size=3) == math.inf
+
+
+def test_load_finds_a_model_class_whose_module_was_not_imported(tmp_path):
+    """A fresh process that loads a translation model has imported only zeronlp.models' __init__."""
+    import subprocess
+    import sys
+
+    from zeronlp.models.translation_transformer import TranslationTransformer
+
+    path = tmp_path / "tr.npz"
+    TranslationTransformer(7, 5, d_model=8, num_heads=2, num_layers=1, d_ff=8, max_len=8).save(path)
+    code = f"import zeronlp; print(type(zeronlp.load({str(path)!r})).__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "TranslationTransformer", out.stderr[-1000:]

@@ -254,6 +254,19 @@ def _check_config_sizes(path, name, config: dict, stored: dict) -> None:
                                        f"{total:,} parameter values: not a genuine {name} file")
 
 
+def _import_all_models() -> dict:
+    """Import every module of ``zeronlp.models`` (each registers its classes) and return the registry: a file
+    may hold a model whose module nothing has imported yet (a translation or fastText model, say)."""
+    import importlib
+    import pkgutil
+
+    from .. import models
+
+    for info in pkgutil.iter_modules(models.__path__):
+        importlib.import_module(f"{models.__name__}.{info.name}")
+    return _REGISTRY
+
+
 def load(path, expect: type | None = None, with_info: bool = False):
     """Rebuild a model saved with ``Model.save``. ``expect`` checks its class.
 
@@ -265,7 +278,7 @@ def load(path, expect: type | None = None, with_info: bool = False):
     if header.get("kind") != "model":
         raise ModelFileError(path, f"is a zeronlp {header.get('kind')!r} file, not a model")
     name = header.get("class")
-    cls = _REGISTRY.get(name)
+    cls = _REGISTRY.get(name) or _import_all_models().get(name)
     if cls is None:
         raise ModelFileError(path, f"holds a model of unknown class {name!r}")
     if expect is not None and not issubclass(cls, expect):
