@@ -44,7 +44,8 @@ class RowSparseGrad:
         """Become the sum of several row-sparse gradients of the same shape (tied weights)."""
         xp = get_array_module(self.values)
         rows = xp.concatenate([g.rows for g in grads])
-        values = xp.concatenate([g.values.reshape(len(g.rows), -1) for g in grads])
+        width = int(np.prod(self.shape[1:]))  # (an empty gradient has no rows to infer it from)
+        values = xp.concatenate([g.values.reshape(len(g.rows), width) for g in grads])
         return self.set(rows, values)
 
     def add_to(self, dense) -> None:

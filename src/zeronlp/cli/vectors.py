@@ -8,8 +8,11 @@ EXIT_HELP = ("Exit status: 0 when at least one query was answered (unknown words
 
 
 def _common(p) -> None:
-    p.add_argument("--vectors", required=True, metavar="PATH",
-                   help="word vectors in word2vec format (ours, gensim's or the C tool's)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--vectors", metavar="PATH",
+                        help="word vectors in word2vec format (ours, gensim's or the C tool's)")
+    source.add_argument("--model", metavar="PATH",
+                        help="a fastText model (`zeronlp fasttext train --out`): vectors for unseen words too")
     p.add_argument("--binary", action="store_true", help="the file is in word2vec binary format (default: text)")
     add_json(p)
 
@@ -43,10 +46,11 @@ def register(sub) -> None:
 
 
 def _load(args):
-    from ..text.vectors import WordVectors
+    from ..text.subword_vectors import load_any_vectors
 
-    wv = WordVectors.load_word2vec(args.vectors, binary=args.binary)
-    print(f"{args.vectors}: {len(wv):,} words x {wv.dim} dimensions")
+    path = args.model or args.vectors
+    wv = load_any_vectors(path, binary=args.binary)
+    print(f"{path}: {len(wv):,} words x {wv.dim} dimensions")
     return wv
 
 

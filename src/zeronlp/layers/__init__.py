@@ -12,6 +12,9 @@ from .recurrent import (GRU, LSTM, RNN, Bidirectional, TimeGRU, TimeLSTM, TimeRN
 from .sequence import TimeAffine, TimeDropout, TimeEmbedding, TimeSoftmaxWithLoss
 from .additive_attention import AdditiveAttention, additive_attention_params
 from .conv import Conv1D
+from .glove import GloVeLoss
+from .sampling_kernel import CompiledNegativeSamplingLoss
+from .subword import SubwordBag
 from .pooling import LastState, MaxOverTime, MeanOverTime
 from .transformer import (LayerNorm, PositionalEncoding, PositionwiseFeedForward, TransformerDecoderLayer,
                           TransformerEncoderLayer)
@@ -27,5 +30,5 @@ __all__ = [
     "AttentionWeight", "WeightSum", "Attention", "TimeAttention",
     "MultiHeadAttention", "subsequent_mask", "LayerNorm", "PositionalEncoding", "PositionwiseFeedForward",
     "TransformerEncoderLayer", "TransformerDecoderLayer", "LabelSmoothingLoss",
-    "Conv1D", "MaxOverTime", "MeanOverTime", "LastState", "AdditiveAttention", "additive_attention_params",
+    "GloVeLoss", "SubwordBag", "CompiledNegativeSamplingLoss", "Conv1D", "MaxOverTime", "MeanOverTime", "LastState", "AdditiveAttention", "additive_attention_params",
 ]

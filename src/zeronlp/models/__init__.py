@@ -2,6 +2,9 @@
 from .base import Model, load
 from .attention_seq2seq import AttentionSeq2seq
 from .classifier import ConvClassifier, RecurrentClassifier
+from .doc2vec import Doc2Vec
+from .fasttext import FastText
+from .glove import GloVe
 from .linear import NBSVM, LogisticRegression
 from .mlp import TwoLayerNet
 from .rnnlm import BetterRnnlm, Rnnlm, SimpleRnnlm, build_lm
@@ -10,4 +13,5 @@ from .word2vec import CBOW, SimpleCBOW, SimpleSkipGram, SkipGram
 from .transformer import Transformer, TransformerLM, make_transformer
 
 __all__ = ["Model", "load", "TwoLayerNet", "SimpleRnnlm", "Rnnlm", "BetterRnnlm", "build_lm", "Seq2seq", "PeekySeq2seq", "AttentionSeq2seq", "Transformer", "TransformerLM", "make_transformer", "SimpleCBOW", "SimpleSkipGram", "CBOW", "SkipGram",
-           "RecurrentClassifier", "ConvClassifier", "LogisticRegression", "NBSVM"]
+           "RecurrentClassifier", "ConvClassifier", "LogisticRegression", "NBSVM",
+           "GloVe", "FastText", "Doc2Vec"]
