@@ -132,7 +132,8 @@ _OVERRIDES = {
     "nsmc-logreg": dict(min_df=2, max_df=0.9),
     "imdb-nbsvm": dict(pattern=r"\w+|[^\w\s]+"),  # words and punctuation runs ('!!', '?'): 91.1 % vs 90.3 %
     "imdb-logreg": dict(pattern=r"\w+|[^\w\s]+"),
-    "imdb-lstm": dict(layers=2, wordvec=100, hidden=128, dropout=0.3, epochs=5, batch_size=64),
+    # 400-token reviews: max over the states 89.0 % vs the final states 85.3 % (same word2vec, seed 0)
+    "imdb-lstm": dict(layers=2, wordvec=100, hidden=128, pooling="max", dropout=0.3, epochs=5, batch_size=64),
     "mr-cnn": dict(epochs=10, patience=3),
 }
 PRESETS = {f"{d}-{m}": {**_BASE[m], **_DATA[d], **_OVERRIDES.get(f"{d}-{m}", {}), "data": d}
