@@ -292,3 +292,15 @@ def test_numerical_grad_of_a_known_function():
     np.testing.assert_array_equal(x, [1.0, 2.0, -3.0])
     assert relative_error(np.zeros(2), np.zeros(2)) == 0.0
     assert relative_error(np.ones(2), 2 * np.ones(2)) == pytest.approx(0.5)
+
+
+def test_a_checkpoint_written_during_fit_counts_the_time_so_far(tmp_path):
+    class Slow(Callback):
+        def on_epoch_end(self, trainer, epoch):
+            import time
+
+            time.sleep(0.05)
+
+    trainer = _spiral_trainer(epochs=2, checkpoint=tmp_path / "c.npz", callbacks=[Slow()])
+    trainer.fit()
+    assert load_checkpoint(tmp_path / "c.npz").state["trainer"]["seconds"] >= 0.09

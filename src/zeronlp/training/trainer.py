@@ -90,6 +90,7 @@ class Trainer:
         self._sums = [0.0, 0, 0.0]  # running loss sum and count (for history['loss']), epoch loss sum
         self._epoch_rng = None      # the generator's state before this epoch's start_epoch
         self._signal = None
+        self._fit_start = None      # perf_counter() at the start of the fit in progress
 
     # ------------------------------------------------------------------ the loop
     def fit(self) -> dict:
@@ -97,7 +98,7 @@ class Trainer:
         Returns ``history``; raises ``TrainingInterrupted`` after writing the checkpoint on a signal."""
         self.stop = False
         self._signal = None
-        start = time.perf_counter()
+        start = self._fit_start = time.perf_counter()
         items_start = self.items
         remaining = max(self.epochs - self.epoch, 0) * max(len(self.source), 1) - self.position
         self.progress = Progress(max(remaining, 0), desc=self.desc, enabled=self.verbose)
@@ -118,6 +119,7 @@ class Trainer:
             self._emit("on_train_end")
         finally:
             self.seconds += time.perf_counter() - start
+            self._fit_start = None
             self._restore_signal_handlers(previous)
             self.progress.close()
             self.progress = None
@@ -294,8 +296,9 @@ class Trainer:
             scalars, cb_arrays = cb.state_dict()
             callbacks[key] = {"scalars": scalars, "arrays": sorted(cb_arrays)}
             arrays.update({f"cb_{key}_{name}": a for name, a in cb_arrays.items()})
+        running = time.perf_counter() - self._fit_start if self._fit_start is not None else 0.0
         trainer = {"step": self.step, "epoch": self.epoch, "position": self.position, "epochs": self.epochs,
-                   "seconds": self.seconds, "items": self.items, "sums": list(self._sums),
+                   "seconds": self.seconds + running, "items": self.items, "sums": list(self._sums),
                    "history": _jsonable(self.history), "n_state": len(state),
                    "rng": backend.rng().bit_generator.state, "epoch_rng": self._epoch_rng}
         return {"trainer": trainer, "optimizer": opt_scalars, "callbacks": callbacks}, arrays
