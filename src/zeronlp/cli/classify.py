@@ -3,9 +3,11 @@ your own TSV/CSV files and label folders (linear baselines, recurrent and convol
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 
-from .common import (CLIError, add_family, add_json, add_run_options, add_seed, check_plot, check_writable, fit,
+from .. import distributed
+from .common import (CLIError, add_distributed, add_family, add_json, add_run_options, add_seed, check_plot, check_writable, fit,
                      positive_float, positive_int, print_json, probability, say, start_or_resume)
 
 OPTIONS = ("data", "model", "features", "ngram", "tokenizer", "stem", "pattern", "min_df", "C", "bidirectional", "layers",
@@ -64,6 +66,7 @@ def register(sub) -> None:
     t.add_argument("--out", metavar="PATH", help="save the model (with its tokenizer and vocabulary) to PATH")
     t.add_argument("--plot", metavar="PATH", help="save learning curves and the confusion matrix to PATH")
     add_run_options(t)
+    add_distributed(t)
     add_json(t)
     t.set_defaults(func=run_train)
 
@@ -130,6 +133,7 @@ def _train_neural(args, prep, checkpoint):
                                     verbose=not args.json, **resumed)
     info = classify.NeuralText(prep.config, prep.tokenizer, data.vocab, trainer.model, prep.label_names).info()
     trainer.checkpoint_info["meta"].update(command="classify train", seed=args.seed, classify=info)
+    distributed.setup(args, trainer, config=dataclasses.asdict(prep.config))  # before load_state: a callback
     if checkpoint:
         trainer.load_state(checkpoint)
     say(args, f"{trainer.model!r}: vocabulary {len(data.vocab):,}, {len(data.train_ids):,} training / "
