@@ -21,6 +21,7 @@ from zeronlp import memory
 from zeronlp.cli import main
 from zeronlp.io import read_npz, write_npz
 from zeronlp.models import TwoLayerNet
+from tests.test_hardening import _tamper
 
 pytestmark = pytest.mark.slow  # about 30 s: run by the full suite, not by -m "not slow"
 
@@ -113,15 +114,6 @@ def _npy_bytes(shape_text: str, dtype: str = "<f4", data: bytes = b"\0" * 16) ->
     header = f"{{'descr': '{dtype}', 'fortran_order': False, 'shape': {shape_text}, }}"
     header = header + " " * (63 - (len(header) + 10) % 64) + "\n"
     return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1") + data
-
-
-def _tamper(src, dst, header=None, arrays=None):
-    stored, meta = read_npz(src)
-    meta.update(header or {})
-    stored.update(arrays or {})
-    for key in ("format", "version"):
-        meta.pop(key)
-    write_npz(dst, stored, meta)
 
 
 @pytest.fixture(scope="module")
