@@ -19,7 +19,7 @@ import pytest
 
 from zeronlp import memory
 from zeronlp.cli import main
-from zeronlp.io import read_npz, write_npz
+from zeronlp.io import read_npz
 from zeronlp.models import TwoLayerNet
 from tests.test_hardening import _tamper
 
