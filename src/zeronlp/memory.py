@@ -199,10 +199,12 @@ SEQ2SEQ_TEXT_BYTES = 300  # a generated (question, answer) pair as Python string
 
 def word2vec_bytes(config, vocab_size: int, corpus_words: int) -> int:
     """Memory of a ``zeronlp word2vec train`` run of ``config`` (a ``Word2VecConfig``): input and output
-    vectors, their (dense or row-sparse) gradients and optimizer state, one batch's gathered vectors, and an
-    epoch's windows (n, 2w) with their masks."""
+    vectors, their (dense or row-sparse) gradients and optimizer state, one batch's gathered vectors, and the
+    windows (n, 2w) with their masks of one piece of the epoch (``CHUNK_WORDS`` corpus words at most)."""
+    from .text.word2vec_train import CHUNK_WORDS
+
     V, D, w, B = int(vocab_size), int(config.hidden_size), int(config.window_size), int(config.batch_size)
-    n = int(corpus_words)
+    n = min(int(corpus_words), CHUNK_WORDS)
     shapes = [(V, D), (max(V - 1, 1) if config.hs else V, D)]
     outputs = max(int(math.log2(max(V, 2))) + 2, 1) if config.hs else int(config.negative) + 1
     pairs = B * 2 * w if config.model == "skipgram" else B

@@ -13,7 +13,8 @@ from zeronlp.models.word2vec import (CBOW, SimpleCBOW, SimpleSkipGram, SkipGram,
                                      create_contexts_target)
 from zeronlp.optim import Adam
 from zeronlp.text.corpus import preprocess
-from zeronlp.text.word2vec_train import (Word2VecConfig, epoch_examples, keep_probability, make_config,
+from zeronlp.text.word2vec_train import (Word2VecConfig, Word2VecRate, Word2VecWindows, corpus_counts,
+                                         epoch_examples, example_count, keep_probability, make_config,
                                          train_word2vec)
 from zeronlp.training import ArrayBatches, DivergenceError, Trainer
 
@@ -146,6 +147,69 @@ def test_epoch_examples_dynamic_and_fixed_windows():
     ref_c, ref_t = create_contexts_target(corpus, 2)
     np.testing.assert_array_equal(fixed_c, ref_c)
     np.testing.assert_array_equal(fixed_t, ref_t)
+
+
+@pytest.mark.parametrize("preset", ["fast", "book"])
+def test_windows_are_built_piece_by_piece_and_rebuilt_exactly(preset):
+    corpus = np.random.default_rng(0).zipf(1.5, size=2_500) % 40
+    counts = corpus_counts(corpus, 40)
+    np.testing.assert_array_equal(counts, np.bincount(corpus, minlength=40))
+    config = make_config(preset, window_size=3, batch_size=64, subsample=1e-2 if preset == "fast" else 0.0)
+    keep = keep_probability(counts, config.subsample) if config.subsample else None
+    zeronlp.seed(3)
+    source = Word2VecWindows(corpus, config, keep, counts, chunk=700)
+    source.start_epoch(0)
+    assert len(source.pieces) == 4
+    batches = [source.batch(i) for i in range(len(source))]
+    # each piece is epoch_examples of its words with its own generator: nothing crosses a piece
+    pieces = [epoch_examples(corpus[s:e], 3, keep, config.dynamic_window, source._rng(k))
+              for k, (s, e) in enumerate(source.pieces)]
+    assert sum(len(b[1]) for b in batches) == source.examples == sum(len(t) for _, t in pieces)
+    for k, (s, e) in enumerate(source.pieces):
+        assert example_count(corpus[s:e], 3, keep, config.dynamic_window, source._rng(k)) == len(pieces[k][1])
+    got = np.sort(np.concatenate([b[1] for b in batches]))
+    np.testing.assert_array_equal(got, np.sort(np.concatenate([t for _, t in pieces])))
+    if preset == "fast":  # corpus order: the batches are the pieces cut in batch_size rows
+        np.testing.assert_array_equal(np.concatenate([b[0] for b in batches]),
+                                      np.concatenate([c for c, _ in pieces]))
+    # any batch, asked again in any order (a resumed run, another worker), is the same
+    for i in [len(source) - 1, 0, 5, 2]:
+        for a, b in zip(source.batch(i), batches[i]):
+            np.testing.assert_array_equal(a, b)
+    assert source.examples_before(0) == 0 and source.examples_before(len(source)) == source.examples
+    assert [source.examples_before(i + 1) - source.examples_before(i) for i in range(len(source))] == \
+        [len(b[1]) for b in batches]
+
+
+def test_rate_reaches_the_end_of_the_corpus_over_pieces():
+    corpus = np.arange(3_000) % 50
+    config = make_config("fast", window_size=2, batch_size=100, epochs=2, subsample=0.0)
+    zeronlp.seed(0)
+    source = Word2VecWindows(corpus, config, None, None, chunk=1_000)
+    source.start_epoch(0)
+    rate = Word2VecRate(config, len(corpus))
+
+    class Position:  # the two attributes Word2VecRate reads from a trainer
+        epoch, workers, source = 1, 1, None
+    trainer = Position()
+    trainer.source = source
+    for position, words in [(0, 3_000), (len(source), 6_000), (15, 4_500)]:
+        trainer.position = position
+        assert rate.words_done(trainer) == pytest.approx(words)
+
+
+def test_a_memory_mapped_corpus_trains_as_the_same_corpus_in_memory(tmp_path):
+    corpus, _, id_to_word = preprocess(" ".join([TOY] * 40))
+    path = tmp_path / "ids.int32"
+    corpus.astype("<i4").tofile(path)
+    mapped = np.memmap(path, dtype="<i4", mode="r")
+    config = make_config("fast", window_size=2, hidden_size=8, epochs=2, batch_size=32)
+    results = []
+    for ids in (corpus, mapped):
+        zeronlp.seed(5)
+        _, vectors, _ = train_word2vec(ids, id_to_word, config, verbose=False)
+        results.append(vectors.vectors)
+    np.testing.assert_array_equal(results[0], results[1])
 
 
 @pytest.mark.parametrize("model", ["cbow", "skipgram"])

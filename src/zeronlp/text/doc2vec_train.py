@@ -152,6 +152,10 @@ class DocumentWindows(BatchSource):
     def words_per_example(self) -> float:
         return len(self.tokens) / max(len(self.target), 1)
 
+    def examples_before(self, i: int) -> int:
+        """Examples in the batches before batch ``i`` of this epoch."""
+        return min(i * self.config.batch_size, len(self.target))
+
     def __len__(self) -> int:
         return self._len
 

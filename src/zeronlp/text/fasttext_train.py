@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-import numpy as np
 
 from ..models.fasttext import FastText
 from ..text.subwords import check_bucket, check_ngram_range
@@ -63,7 +62,7 @@ def make_trainer(corpus, words, config: FastTextConfig | None = None, *, model=N
     if config.lr is None:
         config = dataclasses.replace(config, lr=default_lr(corpus, words, config))
     if model is None:
-        model = build_model(config, words, np.bincount(corpus, minlength=len(words)))
+        model = build_model(config, words, w2v.corpus_counts(corpus, len(words)))
     trainer = w2v.make_trainer(corpus, words, config, model=model, optimizer=optimizer, max_words=max_words,
                                callbacks=callbacks, **trainer_options)
     trainer.desc = "fasttext"

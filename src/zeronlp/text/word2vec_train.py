@@ -113,17 +113,18 @@ def keep_probability(counts, t: float):
     return np.where(f > 0, np.minimum(p, 1.0), 1.0)
 
 
-def epoch_examples(corpus, window_size: int, keep=None, dynamic: bool = True):
+def epoch_examples(corpus, window_size: int, keep=None, dynamic: bool = True, rng=None):
     """One epoch's examples: (contexts (n', 2w) int32 with -1 outside the window, targets (n',)).
 
     ``keep`` (V,) subsamples the corpus first (a fresh draw per call). With ``dynamic`` every centre
     gets b ~ U{1..w} words on each side; otherwise only centres with a full window are used (the book).
+    ``rng``: the generator of the draws (default the library's).
     """
     w = check_window_size(window_size)
-    r = backend.rng()
+    r = backend.rng() if rng is None else rng
     tokens = np.asarray(corpus, dtype=np.int32)
     if keep is not None:
-        tokens = tokens[r.random(len(tokens)) < keep[tokens]]
+        tokens = tokens[kept(tokens, keep, r)]
     n = len(tokens)
     if not dynamic:
         if n <= 2 * w:
@@ -139,6 +140,37 @@ def epoch_examples(corpus, window_size: int, keep=None, dynamic: bool = True):
     return contexts, tokens
 
 
+def kept(tokens, keep, rng):
+    """The subsampling draw: a mask (n,) of the tokens kept, each with probability ``keep[token]`` (float32
+    draws, half the cost of float64 ones on a corpus-sized array)."""
+    return rng.random(len(tokens), dtype=np.float32) < keep[tokens]
+
+
+def example_count(corpus, window_size: int, keep=None, dynamic: bool = True, rng=None) -> int:
+    """How many examples ``epoch_examples`` returns for the same arguments and generator state, drawing only
+    the subsampling (the generator is left where ``epoch_examples`` would have drawn the windows)."""
+    n = len(corpus)
+    if keep is not None:
+        n = int(np.count_nonzero(kept(np.asarray(corpus), keep, backend.rng() if rng is None else rng)))
+    return n if dynamic else max(n - 2 * window_size, 0)
+
+
+CHUNK_WORDS = 1 << 20  # corpus words per piece of an epoch built at a time
+
+
+def chunk_starts(n: int, chunk: int = CHUNK_WORDS):
+    """(start, end) of the pieces of a corpus of ``n`` words, ``chunk`` words each (the last shorter)."""
+    return [(s, min(s + chunk, n)) for s in range(0, n, chunk)]
+
+
+def corpus_counts(corpus, vocab_size: int):
+    """Occurrences (V,) int64 of every id, counted piece by piece (a memory-mapped corpus is not copied)."""
+    counts = np.zeros(vocab_size, np.int64)
+    for s, e in chunk_starts(len(corpus)):
+        counts += np.bincount(np.asarray(corpus[s:e]), minlength=vocab_size)
+    return counts
+
+
 def build_model(config: Word2VecConfig, vocab_size: int, counts):
     """The CBOW or SkipGram that ``config`` describes, for ``vocab_size`` words with these counts."""
     common = dict(vocab_size=vocab_size, hidden_size=config.hidden_size, window_size=config.window_size,
@@ -150,35 +182,76 @@ def build_model(config: Word2VecConfig, vocab_size: int, counts):
 
 
 class Word2VecWindows(BatchSource):
-    """The batch source of word2vec: every epoch draws the subsampled tokens and their (shrunk) windows
-    (``epoch_examples``) and, with ``shuffle``, an order; a batch is (contexts (B, 2w), centres (B,)).
-    ``size`` counts corpus words, subsampled ones included, as word2vec counts them."""
+    """The batch source of word2vec: a batch is (contexts (B, 2w), centres (B,)) of the subsampled tokens and
+    their (shrunk) windows (``epoch_examples``), in corpus order or, with ``shuffle``, a random one.
+
+    The epoch is built lazily, ``chunk`` corpus words at a time, so memory is bounded by a piece, not by the
+    corpus (a memory-mapped one is read piece by piece). Windows do not cross pieces, as word2vec's do not
+    cross its 1,000-word sentences nor gensim's its 10,000-word ones. ``start_epoch`` draws one seed from the
+    library's generator; piece k draws from ``default_rng([seed, k])`` (and is shuffled within itself), so any
+    batch is rebuilt exactly, in any order and in any process. ``size`` counts corpus words, subsampled ones
+    included, as word2vec counts them."""
 
     unit = "words"
 
-    def __init__(self, corpus, config: Word2VecConfig, keep=None):
-        self.corpus, self.config, self.keep = corpus, config, keep
-        self.contexts = self.target = self.order = None
-        expected = len(corpus) if keep is None else float(keep[corpus].sum())
+    def __init__(self, corpus, config: Word2VecConfig, keep=None, counts=None, chunk: int = CHUNK_WORDS):
+        self.corpus, self.config = corpus, config
+        self.keep = None if keep is None else np.asarray(keep, np.float32)
+        self.pieces = chunk_starts(len(corpus), chunk)
+        self.seed = self._piece = None
+        if keep is not None and counts is not None:
+            expected = float(np.dot(counts, keep))
+        else:
+            expected = len(corpus)
+        self.examples = max(int(round(expected)), 1)
         self._len = max(int(math.ceil(expected / config.batch_size)), 1)
+
+    def _rng(self, k: int):
+        return np.random.default_rng([self.seed, k])
 
     def start_epoch(self, epoch: int) -> None:
         c = self.config
-        self.contexts, self.target = epoch_examples(self.corpus, c.window_size, self.keep, c.dynamic_window)
-        self.order = backend.rng().permutation(len(self.target)) if c.shuffle else None
-        self._len = int(math.ceil(len(self.target) / c.batch_size))
+        self.seed = int(backend.rng().integers(0, 2**63 - 1))
+        sizes = np.array([example_count(self.corpus[s:e], c.window_size, self.keep, c.dynamic_window, self._rng(k))
+                          for k, (s, e) in enumerate(self.pieces)], np.int64)
+        batches = -(-sizes // c.batch_size)
+        self.piece_examples = np.concatenate([[0], np.cumsum(sizes)])  # examples before piece k
+        self.piece_batches = np.concatenate([[0], np.cumsum(batches)])  # batches before piece k
+        self.examples = int(self.piece_examples[-1])
+        self._len = int(self.piece_batches[-1])
+        self._piece = None
+
+    def _examples_of(self, k: int):
+        """Piece k's (contexts, centres, order or None), the last piece built kept."""
+        if self._piece is None or self._piece[0] != k:
+            c, (s, e) = self.config, self.pieces[k]
+            r = self._rng(k)
+            contexts, target = epoch_examples(self.corpus[s:e], c.window_size, self.keep, c.dynamic_window, r)
+            self._piece = (k, contexts, target, r.permutation(len(target)) if c.shuffle else None)
+        return self._piece[1:]
+
+    def examples_before(self, i: int) -> int:
+        """Examples in the batches before batch ``i`` of this epoch."""
+        if i >= self._len:
+            return self.examples
+        k = int(np.searchsorted(self.piece_batches, i, side="right")) - 1
+        done = (i - int(self.piece_batches[k])) * self.config.batch_size
+        return int(self.piece_examples[k]) + min(done, int(self.piece_examples[k + 1] - self.piece_examples[k]))
 
     @property
     def words_per_example(self) -> float:
-        return len(self.corpus) / max(len(self.target), 1)
+        return len(self.corpus) / max(self.examples, 1)
 
     def __len__(self) -> int:
         return self._len
 
     def batch(self, i: int) -> tuple:
+        k = int(np.searchsorted(self.piece_batches, i, side="right")) - 1
+        contexts, target, order = self._examples_of(k)
         B = self.config.batch_size
-        idx = slice(i * B, (i + 1) * B) if self.order is None else self.order[i * B:(i + 1) * B]
-        return self.contexts[idx], self.target[idx]
+        j = i - int(self.piece_batches[k])
+        idx = slice(j * B, (j + 1) * B) if order is None else order[j * B:(j + 1) * B]
+        return contexts[idx], target[idx]
 
     def size(self, batch) -> int:
         return int(round(len(batch[1]) * self.words_per_example))
@@ -197,9 +270,9 @@ class Word2VecRate(Callback):
 
     def words_done(self, trainer) -> float:
         """Corpus words trained on before the current batch (all workers)."""
-        source, B = trainer.source, self.config.batch_size
+        source = trainer.source
         local = (trainer.position - getattr(trainer, "part_start", 0)) * trainer.workers
-        return trainer.epoch * self.corpus_size + min(local * B, len(source.target)) * source.words_per_example
+        return trainer.epoch * self.corpus_size + source.examples_before(local) * source.words_per_example
 
     def on_step_begin(self, trainer, batch) -> None:
         c = self.config
@@ -234,12 +307,12 @@ def make_trainer(corpus, words, config: Word2VecConfig | None = None, *, model=N
     a new CBOW/SkipGram (or ``model``/``optimizer`` of a checkpoint being resumed)."""
     config = (config or Word2VecConfig()).validate()
     corpus = check_corpus(corpus, words, config)
-    counts = np.bincount(corpus, minlength=len(words))
+    counts = corpus_counts(corpus, len(words))
     keep = keep_probability(counts, config.subsample) if config.subsample > 0 else None
     model = model if model is not None else build_model(config, len(words), counts)
     optimizer = optimizer if optimizer is not None else make_optimizer(config.optimizer, config.learning_rate)
     rate = Word2VecRate(config, len(corpus), max_words)
-    return Trainer(model, optimizer, Word2VecWindows(corpus, config, keep), epochs=config.epochs,
+    return Trainer(model, optimizer, Word2VecWindows(corpus, config, keep, counts), epochs=config.epochs,
                    callbacks=[rate, *callbacks], workers=config.workers, desc="word2vec", record_every=None,
                    **trainer_options)
 
@@ -275,5 +348,6 @@ def check_corpus(corpus, words, config: Word2VecConfig):
     return corpus
 
 
-__all__ = ["Word2VecConfig", "PRESETS", "make_config", "keep_probability", "epoch_examples", "build_model",
+__all__ = ["Word2VecConfig", "PRESETS", "make_config", "keep_probability", "epoch_examples", "example_count",
+           "chunk_starts", "corpus_counts", "build_model",
            "Word2VecWindows", "Word2VecRate", "make_trainer", "run", "train_word2vec"]
