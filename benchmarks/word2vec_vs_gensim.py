@@ -1,7 +1,7 @@
 """word2vec on PTB: zeronlp's CLI default (``--preset fast``) against gensim 4, CBOW and skip-gram.
 
-    python benchmarks/word2vec_vs_gensim.py            # 10 epochs each, ~2-10 minutes on 2 cores
-    python benchmarks/word2vec_vs_gensim.py --quick    # 1 epoch, CBOW only
+    python benchmarks/word2vec_vs_gensim.py            # 10 epochs each, 3 interleaved repetitions, ~10 minutes
+    python benchmarks/word2vec_vs_gensim.py --quick    # 1 epoch, CBOW only, once
 
 Each training runs in a fresh process (spawned), so wall time, CPU time and peak RSS belong to
 that run alone. gensim gets the PTB train lines as sentences with ``<eos>`` appended, 2 workers,
@@ -9,7 +9,8 @@ the same dimension / window / negatives / epochs and its defaults otherwise; zer
 ``text.word2vec_train.train_word2vec`` with ``make_config("fast")``, what ``zeronlp word2vec
 train`` runs. Both vector sets are scored by the same code (``WordVectors``) on gensim's test
 data: Google analogies (``questions-words.txt``, restrict_vocab=10000, case-insensitive) and
-WordSim353 (Spearman). The book's recipe (``--preset book``) is timed on a fraction of an
+WordSim353 (Spearman). gensim and zeronlp alternate ``--repeat`` times; the table shows each side's median
+run and the ratio of the median wall times (a busy machine slows both alike). The book's recipe (``--preset book``) is timed on a fraction of an
 epoch and extrapolated to a whole epoch.
 """
 from __future__ import annotations
@@ -77,6 +78,12 @@ def run_zeronlp(model: str, epochs: int, preset: str = "fast", max_words: int | 
     return out
 
 
+def _median_run(runs: list) -> dict:
+    """The run of median wall time (the lower middle one of an even count), with every run's seconds."""
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    return {**ordered[(len(ordered) - 1) // 2], "all_seconds": [r["seconds"] for r in runs]}
+
+
 def _isolated(fn, *args):
     """Run ``fn(*args)`` in a fresh spawned process and return its result."""
     with mp.get_context("spawn").Pool(1) as pool:
@@ -91,26 +98,34 @@ def main(argv=None) -> dict:
     parser.add_argument("--book-words", type=int, default=30000, help="words of the book recipe to time")
     parser.add_argument("--workers", type=int, default=2,
                         help="also run zeronlp with this many worker processes (--workers), CBOW; 1 = skip")
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved runs of each side (default 3; median)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     args = parser.parse_args(argv)
     models = ["cbow"] if args.quick else args.models.split(",")
     epochs = 1 if args.quick else args.epochs
     book_words = min(args.book_words, 5000) if args.quick else args.book_words
 
+    repeat = 1 if args.quick else max(args.repeat, 1)
     results = {}
     for model in models:
-        g = _isolated(run_gensim, model, epochs)
-        z = _isolated(run_zeronlp, model, epochs)
-        results[model] = {"gensim": g, "zeronlp": z}
+        runs = {"gensim": [], "zeronlp": []}
+        for r in range(repeat):  # interleaved, so both sides meet the same load
+            runs["gensim"].append(_isolated(run_gensim, model, epochs))
+            runs["zeronlp"].append(_isolated(run_zeronlp, model, epochs))
+            print(f"{model} run {r + 1}/{repeat}: gensim {runs['gensim'][-1]['seconds']:.1f}s, "
+                  f"zeronlp {runs['zeronlp'][-1]['seconds']:.1f}s", flush=True)
+        results[model] = {side: _median_run(side_runs) for side, side_runs in runs.items()}
         if model == "cbow" and args.workers > 1:
             results[model]["zeronlp_workers"] = _isolated(run_zeronlp, model, epochs, "fast", None, args.workers)
-        print(f"{model}: gensim {g['seconds']:.1f}s, zeronlp {z['seconds']:.1f}s "
+        g, z = results[model]["gensim"], results[model]["zeronlp"]
+        print(f"{model}: median gensim {g['seconds']:.1f}s, zeronlp {z['seconds']:.1f}s "
               f"(ratio {z['seconds'] / g['seconds']:.2f})", flush=True)
     book = _isolated(run_zeronlp, "cbow", 1, "book", book_words)
     results["book"] = book
     fast_epoch = results["cbow"]["zeronlp"]["seconds"] / epochs if "cbow" in results else float("nan")
 
-    print(f"\nPTB train, {epochs} epoch(s), dim {DIM}, window {WINDOW}, {NEGATIVE} negatives; gensim 2 workers\n")
+    print(f"\nPTB train, {epochs} epoch(s), dim {DIM}, window {WINDOW}, {NEGATIVE} negatives; gensim 2 workers; "
+          f"median of {repeat} interleaved run(s)\n")
     print("| model | trainer | wall s | CPU s | words/s | time ratio | analogy % | WS353 ρ | peak RSS MB |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for model in models:

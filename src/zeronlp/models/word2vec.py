@@ -16,7 +16,8 @@ from ..backend import FLOAT, rng
 from ..layers.core import MatMul
 from ..layers.embedding import Embedding, EmbeddingBag
 from ..layers.losses import SoftmaxWithLoss
-from ..layers.sampling import HierarchicalSoftmax, NegativeSamplingLoss, word_counts
+from ..layers.sampling import HierarchicalSoftmax, word_counts
+from ..layers.sampling_kernel import CompiledNegativeSamplingLoss
 from .base import Model
 
 
@@ -166,8 +167,8 @@ class _SampledWord2Vec(_Word2VecBase):
         if hs:
             loss_layer = HierarchicalSoftmax(W_out, counts=counts, sparse=sparse)
         else:
-            loss_layer = NegativeSamplingLoss(W_out, counts=counts, power=power, sample_size=sample_size,
-                                              sparse=sparse)
+            loss_layer = CompiledNegativeSamplingLoss(W_out, counts=counts, power=power, sample_size=sample_size,
+                                                      sparse=sparse)
         return W_in, loss_layer
 
 
