@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from . import kernels
 from .backend import get_array_module, scatter_add, sum_rows
 
 
@@ -172,7 +173,8 @@ class SGD(Optimizer):
         p -= self.lr * g
 
     def _sparse_step(self, p, g, s):
-        p[g.rows] -= self.lr * g.values  # rows are distinct, so fancy-index update is exact
+        if not kernels.sgd_rows(p, g.rows, g.values, self.lr):  # the same in one compiled pass, when it applies
+            p[g.rows] -= self.lr * g.values  # rows are distinct, so fancy-index update is exact
 
 
 class Momentum(Optimizer):

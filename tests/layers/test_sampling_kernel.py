@@ -1,4 +1,4 @@
-"""The optional compiled negative-sampling kernel equals the NumPy path on the same batches."""
+"""The optional compiled kernels (negative sampling, row-sparse SGD) equal the NumPy paths on the same batches."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,9 @@ import pytest
 
 from zeronlp import backend
 from zeronlp.layers.sampling import NegativeSamplingLoss
-from zeronlp.layers.sampling_kernel import CompiledNegativeSamplingLoss, available
+from zeronlp.kernels import available, sgd_rows
+from zeronlp.layers.sampling_kernel import CompiledNegativeSamplingLoss
+from zeronlp.optim import SGD, RowSparseGrad
 from tests.gradcase import GradCase, run_grad_case
 
 COUNTS = [5, 1, 3, 2, 8, 1, 4]
@@ -49,3 +51,24 @@ def test_equals_the_numpy_path_on_the_same_batches(sparse):
         np.testing.assert_allclose(dh_b, dh_a, rtol=1e-5, atol=1e-6)
         dense = [g.to_dense() if sparse else g for g in (plain.grads[0], fast.grads[0])]
         np.testing.assert_allclose(dense[1], dense[0], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_sparse_sgd_is_the_numpy_update_bit_for_bit(dtype):
+    pytest.importorskip("numba")
+    r = np.random.default_rng(1)
+    p = r.standard_normal((40, 7)).astype(dtype)
+    rows = r.choice(40, 15, replace=False)
+    values = r.standard_normal((15, 7)).astype(dtype)
+    expected = p.copy()
+    expected[rows] -= 0.37 * values
+    assert sgd_rows(p, rows, values, 0.37)
+    np.testing.assert_array_equal(p, expected)
+    # through the optimizer, and the NumPy fallback for what the kernel does not take
+    grad = RowSparseGrad(p.shape)
+    grad.rows, grad.values = rows, values
+    q = expected.copy()
+    SGD(lr=0.37).update([q], [grad])
+    expected[rows] -= 0.37 * values
+    np.testing.assert_array_equal(q, expected)
+    assert not sgd_rows(p[:, :3], rows, values[:, :3], 0.37)  # not contiguous: the caller's NumPy path

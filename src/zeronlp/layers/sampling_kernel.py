@@ -13,67 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from ..backend import get_array_module
 from ..functions import sigmoid, softplus
 from ..optim import RowSparseGrad
 from .sampling import NegativeSamplingLoss
-
-_KERNELS = None
-
-
-def _compile():
-    """The two Numba kernels, compiled on first use; None when Numba is not installed."""
-    global _KERNELS
-    if _KERNELS is None:
-        try:
-            from numba import njit
-        except ImportError:
-            _KERNELS = False
-            return None
-
-        @njit(cache=True, nogil=True, fastmath=True)
-        def scores(h, W, ids, out):  # out[n, k] = h[n] . W[ids[n, k]]
-            for n in range(ids.shape[0]):
-                for k in range(ids.shape[1]):
-                    r = ids[n, k]
-                    acc = 0.0
-                    for d in range(h.shape[1]):
-                        acc += h[n, d] * W[r, d]
-                    out[n, k] = acc
-
-        @njit(cache=True, nogil=True, fastmath=True)
-        def gradients(h, W, ids, ds, dh, slot, rows, values):
-            """dh[n] = sum_k ds[n, k] W[ids[n, k]]; row ids[n, k] of W receives ds[n, k] h[n] (repeats summed
-            into one slot, rows in first-seen order); returns the number of distinct rows."""
-            U = 0
-            for n in range(ids.shape[0]):
-                for d in range(h.shape[1]):
-                    dh[n, d] = 0.0
-                for k in range(ids.shape[1]):
-                    r = ids[n, k]
-                    if slot[r] < 0:
-                        slot[r] = U
-                        rows[U] = r
-                        for d in range(h.shape[1]):
-                            values[U, d] = 0.0
-                        U += 1
-                    j = slot[r]
-                    g = ds[n, k]
-                    for d in range(h.shape[1]):
-                        dh[n, d] += g * W[r, d]
-                        values[j, d] += g * h[n, d]
-            for u in range(U):
-                slot[rows[u]] = -1
-            return U
-
-        _KERNELS = (scores, gradients)
-    return _KERNELS or None
-
-
-def available() -> bool:
-    """True when Numba is installed (the compiled path is used on the CPU)."""
-    return _compile() is not None
-
 
 class CompiledNegativeSamplingLoss(NegativeSamplingLoss):
     """``NegativeSamplingLoss`` (h (N, D), target (N,) -> mean loss) with its gathers, products and gradient
@@ -81,9 +25,9 @@ class CompiledNegativeSamplingLoss(NegativeSamplingLoss):
 
     def forward(self, h, target):
         """h (N, D), target (N,) int -> mean loss (float)."""
-        kernels = _compile()
+        compiled = kernels.compiled()
         xp = get_array_module(h)
-        if kernels is None or xp is not np:
+        if compiled is None or xp is not np:
             self._compiled = False
             return super().forward(h, target)
         self._compiled = True
@@ -97,7 +41,7 @@ class CompiledNegativeSamplingLoss(NegativeSamplingLoss):
             raise ValueError(f"NegativeSamplingLoss: word id outside [0, {W.shape[0]})")
         h = np.ascontiguousarray(h)
         s = np.empty(ids.shape, dtype=h.dtype)
-        kernels[0](h, W, ids, s)
+        compiled.scores(h, W, ids, s)
         sign = np.ones(s.shape[1], dtype=s.dtype)
         sign[1:] = -1
         self.cache = (s, sign)
@@ -117,7 +61,7 @@ class CompiledNegativeSamplingLoss(NegativeSamplingLoss):
         rows = np.empty(ids.size, dtype=np.int64)
         values = np.empty((ids.size, W.shape[1]), dtype=W.dtype)
         dh = np.empty_like(h)
-        U = _compile()[1](h, W, ids, ds, dh, slot, rows, values)
+        U = kernels.compiled().gradients(h, W, ids, ds, dh, slot, rows, values)
         grad = self.grads[0]
         if isinstance(grad, RowSparseGrad):
             grad.rows, grad.values = rows[:U], values[:U]
@@ -133,4 +77,4 @@ class CompiledNegativeSamplingLoss(NegativeSamplingLoss):
         return slot
 
 
-__all__ = ["available", "CompiledNegativeSamplingLoss"]
+__all__ = ["CompiledNegativeSamplingLoss"]

@@ -1,0 +1,101 @@
+"""Optional compiled loops (Numba, ``pip install 'zeronlp[fast]'``) for the word-vector models' hot spots.
+
+The NumPy code stays the reference the reader studies; each kernel here computes the same numbers on the
+CPU in one pass, without the temporaries of whole-array expressions, and tests hold the two together.
+Without Numba (or on a GPU) ``compiled()`` is None and the callers keep their NumPy path.
+
+- ``scores`` / ``gradients``: negative sampling's dot products and gradient sums
+  (``layers.sampling_kernel.CompiledNegativeSamplingLoss``).
+- ``sgd_rows``: SGD on the touched rows of a row-sparse gradient (``optim.SGD``), bit for bit the NumPy
+  ``p[rows] -= lr * values`` in float32, ~4x faster on word2vec's batches (5,000 rows of 100 floats:
+  0.06 ms against 0.24 ms).
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+_KERNELS = None
+
+
+def _build():
+    from numba import njit
+
+    @njit(cache=True, nogil=True, fastmath=True)
+    def scores(h, W, ids, out):  # out[n, k] = h[n] . W[ids[n, k]]
+        for n in range(ids.shape[0]):
+            for k in range(ids.shape[1]):
+                r = ids[n, k]
+                acc = 0.0
+                for d in range(h.shape[1]):
+                    acc += h[n, d] * W[r, d]
+                out[n, k] = acc
+
+    @njit(cache=True, nogil=True, fastmath=True)
+    def gradients(h, W, ids, ds, dh, slot, rows, values):
+        """dh[n] = sum_k ds[n, k] W[ids[n, k]]; row ids[n, k] of W receives ds[n, k] h[n] (repeats summed
+        into one slot, rows in first-seen order); returns the number of distinct rows."""
+        U = 0
+        for n in range(ids.shape[0]):
+            for d in range(h.shape[1]):
+                dh[n, d] = 0.0
+            for k in range(ids.shape[1]):
+                r = ids[n, k]
+                if slot[r] < 0:
+                    slot[r] = U
+                    rows[U] = r
+                    for d in range(h.shape[1]):
+                        values[U, d] = 0.0
+                    U += 1
+                j = slot[r]
+                g = ds[n, k]
+                for d in range(h.shape[1]):
+                    dh[n, d] += g * W[r, d]
+                    values[j, d] += g * h[n, d]
+        for u in range(U):
+            slot[rows[u]] = -1
+        return U
+
+    @njit(cache=True, nogil=True)  # no fastmath: the same roundings as NumPy's
+    def sgd_rows(p, rows, values, lr):  # p[rows[u]] -= lr * values[u], rows distinct
+        for u in range(rows.shape[0]):
+            r = rows[u]
+            for d in range(p.shape[1]):
+                p[r, d] -= lr * values[u, d]
+
+    return SimpleNamespace(scores=scores, gradients=gradients, sgd_rows=sgd_rows)
+
+
+def compiled():
+    """The kernels, compiled on first use (cached on disk by Numba); None when Numba is not installed."""
+    global _KERNELS
+    if _KERNELS is None:
+        try:
+            _KERNELS = _build()
+        except ImportError:
+            _KERNELS = False
+    return _KERNELS or None
+
+
+def available() -> bool:
+    """True when Numba is installed (the compiled paths are used on the CPU)."""
+    return compiled() is not None
+
+
+def sgd_rows(p, rows, values, lr: float) -> bool:
+    """``p[rows] -= lr * values`` in place with the compiled loop when it applies (NumPy arrays on the CPU,
+    p C-contiguous 2-D, values of p's dtype); False when it does not (the caller does it with NumPy)."""
+    k = compiled()
+    if (k is None or not isinstance(p, np.ndarray) or p.ndim != 2
+            or not p.flags.c_contiguous or not p.flags.writeable or not isinstance(values, np.ndarray)
+            or values.dtype != p.dtype or p.dtype not in (np.float32, np.float64)):
+        return False
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) and (rows.min() < 0 or rows.max() >= len(p)):  # unchecked in the loop: NumPy says what is wrong
+        return False
+    k.sgd_rows(p, rows, np.ascontiguousarray(values), p.dtype.type(lr))
+    return True
+
+
+__all__ = ["compiled", "available", "sgd_rows"]
