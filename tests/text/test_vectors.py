@@ -263,3 +263,14 @@ def test_analogies_file_without_usable_questions_is_an_error(tmp_path):
     path.write_text(": capital\nathens greece paris\nthis line has five words\n")
     with pytest.raises(ValueError, match=r"q.txt: no usable analogy question .*2 malformed lines"):
         _toy().evaluate_analogies(path)
+
+
+def test_finite_vectors_near_the_float32_limit_give_true_cosines():
+    import warnings
+
+    vectors = WordVectors(np.array([[3e38, 3e38], [1, 2], [0, 0]], np.float32), ["huge", "small", "zero"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow on the way
+        assert vectors.similarity("huge", "small") == pytest.approx(3 / np.sqrt(10), rel=1e-6)
+        assert vectors.most_similar("small", topn=2) == [("huge", pytest.approx(3 / np.sqrt(10), rel=1e-6)),
+                                                         ("zero", 0.0)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .vectors import WordVectors
+from .vectors import WordVectors, unit_rows
 
 
 class SubwordVectors(WordVectors):
@@ -41,12 +41,11 @@ class SubwordVectors(WordVectors):
         return super().most_similar(word, topn=topn)
 
     def similarity(self, a: str, b: str) -> float:
-        u, v = self.vector(a), self.vector(b)
-        return float(u @ v / max(np.linalg.norm(u) * np.linalg.norm(v), 1e-12))
+        return float(unit_rows(self.vector(a)) @ unit_rows(self.vector(b)))
 
     def analogy(self, a: str, b: str, c: str, topn: int = 5):
         """a:b = c:? with unknown query words built from their n-grams (known query words excluded)."""
-        unit = [v / max(np.linalg.norm(v), 1e-12) for v in (self.vector(a), self.vector(b), self.vector(c))]
+        unit = [unit_rows(self.vector(w)) for w in (a, b, c)]
         exclude = {self.word_to_id[w] for w in (a, b, c) if w in self.word_to_id}
         return self._top(unit[1] - unit[0] + unit[2], exclude, topn)
 

@@ -21,6 +21,14 @@ _SPACE = re.compile(r"\s")
 _BATCH = 1024  # analogy questions scored per matrix product
 
 
+def unit_rows(x):
+    """x (..., D) float rows scaled to unit length (zero rows stay zero); each row is first divided by its
+    largest magnitude, so finite values near the float limit (1e38 in float32) do not overflow the norm."""
+    scale = np.abs(x).max(axis=-1, keepdims=True)
+    scaled = x / np.where(scale > 0, scale, 1)
+    return scaled / np.maximum(np.linalg.norm(scaled, axis=-1, keepdims=True), 1e-12)
+
+
 class WordVectors:
     """``WordVectors(vectors (V, D), words (V,))``: one row per word, looked up by word."""
 
@@ -81,8 +89,7 @@ class WordVectors:
     def unit_vectors(self) -> np.ndarray:
         """(V, D) rows scaled to unit length (zero rows stay zero)."""
         if self._unit is None:
-            norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
-            self._unit = self.vectors / np.maximum(norms, 1e-12)
+            self._unit = unit_rows(self.vectors)
         return self._unit
 
     def similarity(self, a: str, b: str) -> float:
@@ -93,8 +100,7 @@ class WordVectors:
     def _top(self, query, exclude, topn: int):
         if not isinstance(topn, (int, np.integer)) or topn < 1:
             raise ValueError(f"topn must be a positive integer, got {topn!r}")
-        norm = np.linalg.norm(query)
-        scores = self.unit_vectors @ (query / max(norm, 1e-12))  # (V,)
+        scores = self.unit_vectors @ unit_rows(query)  # (V,)
         scores[list(exclude)] = -np.inf
         k = min(topn, len(self) - len(exclude))
         if k <= 0:
