@@ -118,7 +118,8 @@ def test_training_lowers_the_loss():
     words = ["the", "cat", "cats", "sat", "mat", "dog", "dogs", "ran"]
     corpus = r.integers(0, len(words), size=2000)
     zeronlp.seed(0)
+    # 8 words whose n-grams all collide in every batch: the PTB-tuned default rate (0.1) overshoots here
     model, vectors, history = ft.train_fasttext(corpus, words, ft.make_config(epochs=3, hidden_size=8, bucket=1000,
-                                                                              batch_size=64), verbose=False)
+                                                                              batch_size=64, lr=0.05), verbose=False)
     assert history["epoch_loss"][-1] < history["epoch_loss"][0]
     assert vectors.vectors.shape == (8, 8)

@@ -28,9 +28,9 @@ def register(sub) -> None:
     t.add_argument("--negative", type=positive_int, default=None, help="negative samples per word (default 5)")
     t.add_argument("--subsample", type=probability, default=None, help="subsampling threshold (default 1e-3)")
     t.add_argument("--epochs", type=positive_int, default=None, help="passes over the corpus (default 10)")
-    t.add_argument("--batch-size", type=positive_int, default=None, help="centre words per step (default 1024)")
+    t.add_argument("--batch-size", type=positive_int, default=None, help="centre words per step (default 256)")
     t.add_argument("--lr", type=positive_float, default=None,
-                   help="learning rate per word (default 0.05, fastText's)")
+                   help="learning rate per word (default 0.1; fastText's is 0.05)")
     t.add_argument("--min-count", type=positive_int, default=None, help="drop rarer words (text files; default 1)")
     t.add_argument("--workers", type=positive_int, default=None,
                    help="processes updating shared vectors without locks, like gensim's workers (not "
