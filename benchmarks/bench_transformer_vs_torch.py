@@ -18,13 +18,13 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 import zeronlp  # noqa: E402
 from zeronlp.layers import TransformerEncoderLayer  # noqa: E402
 from zeronlp.optim import Adam  # noqa: E402
+from steptime import add_timing_options, fastest_step, quick_timing  # noqa: E402
 
 
 def zeronlp_step_time(args, x, dout) -> float:
@@ -44,7 +44,7 @@ def zeronlp_step_time(args, x, dout) -> float:
             d = layer.backward(d)
         opt.update(params, grads)
 
-    return _time(step, args)
+    return fastest_step(step, args)
 
 
 def torch_step_time(args, x, dout) -> float:
@@ -65,27 +65,13 @@ def torch_step_time(args, x, dout) -> float:
         out.backward(dt)
         opt.step()
 
-    return _time(step, args)
-
-
-def _time(step, args) -> float:
-    for _ in range(args.warmup):
-        step()
-    best = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        for _ in range(args.steps):
-            step()
-        best.append((time.perf_counter() - start) / args.steps)
-    return min(best)
+    return fastest_step(step, args)
 
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few steps on a small stack (a smoke test)")
-    parser.add_argument("--steps", type=int, default=20, help="timed steps per repeat")
-    parser.add_argument("--repeats", type=int, default=3, help="repeats; the fastest is reported")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed steps first")
+    add_timing_options(parser, steps=20, warmup=3, threads=2)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--time-size", type=int, default=64)
     parser.add_argument("--d-model", type=int, default=256)
@@ -93,11 +79,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--d-ff", type=int, default=1024)
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--dropout", type=float, default=0.1)
-    parser.add_argument("--threads", type=int, default=2, help="BLAS / PyTorch threads for both (default 2)")
-    parser.add_argument("--json", action="store_true", help="print one JSON line of the figures")
     args = parser.parse_args(argv)
     if args.quick:
-        args.steps, args.repeats, args.warmup = 2, 1, 1
+        quick_timing(args)
         args.batch_size, args.time_size, args.d_model, args.d_ff, args.layers = 4, 8, 32, 64, 1
         args.heads = 4
     r = np.random.default_rng(0)

@@ -20,13 +20,13 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 import zeronlp  # noqa: E402
 from zeronlp.models.translation_transformer import TranslationTransformer  # noqa: E402
 from zeronlp.optim import Adam  # noqa: E402
+from steptime import add_timing_options, fastest_step, quick_timing  # noqa: E402
 
 
 def batch(args):
@@ -51,7 +51,7 @@ def zeronlp_step_time(args, xs, ts) -> float:
         model.backward()
         opt.update(model.params, model.grads)
 
-    return _time(step, args)
+    return fastest_step(step, args)
 
 
 def torch_step_time(args, xs, ts) -> float:
@@ -93,27 +93,13 @@ def torch_step_time(args, xs, ts) -> float:
         loss_fn(scores.reshape(-1, scores.shape[-1]), t[:, 1:].reshape(-1)).backward()
         opt.step()
 
-    return _time(step, args)
-
-
-def _time(step, args) -> float:
-    for _ in range(args.warmup):
-        step()
-    best = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        for _ in range(args.steps):
-            step()
-        best.append((time.perf_counter() - start) / args.steps)
-    return min(best)
+    return fastest_step(step, args)
 
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few steps of a small model (a smoke test)")
-    parser.add_argument("--steps", type=int, default=10, help="timed steps per repeat")
-    parser.add_argument("--repeats", type=int, default=3, help="repeats; the fastest is reported")
-    parser.add_argument("--warmup", type=int, default=2, help="untimed steps first")
+    add_timing_options(parser, steps=10, warmup=2, threads=1)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--src-len", type=int, default=16, help="source width (tokens with <sos>/<eos>)")
     parser.add_argument("--tgt-len", type=int, default=16, help="decoder input width")
@@ -124,11 +110,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--d-ff", type=int, default=512)
     parser.add_argument("--layers", type=int, default=3)
     parser.add_argument("--dropout", type=float, default=0.1)
-    parser.add_argument("--threads", type=int, default=1, help="BLAS / PyTorch threads for both (default 1)")
-    parser.add_argument("--json", action="store_true", help="print one JSON line of the figures")
     args = parser.parse_args(argv)
     if args.quick:
-        args.steps, args.repeats, args.warmup = 2, 1, 1
+        quick_timing(args)
         args.batch_size, args.src_vocab, args.tgt_vocab, args.d_model, args.d_ff, args.layers = 16, 300, 200, 32, 64, 1
         args.heads = 4
     xs, ts = batch(args)
