@@ -79,14 +79,7 @@ class Transformer(Model):
         V, D = vocab_size, d_model
         W = _embedding_matrix(V, D)
         self.src_embed, self.tgt_embed = TimeEmbedding(W), TimeEmbedding(W)  # one matrix, tied by identity
-        self.src_pos = PositionalEncoding(D, max_len, learned_positions)
-        self.tgt_pos = PositionalEncoding(D, max_len, learned_positions)
-        self.src_drop, self.tgt_drop = Dropout(dropout), Dropout(dropout)
-        self.encoder_layers = [TransformerEncoderLayer(D, num_heads, d_ff, dropout, activation, norm_first)
-                               for _ in range(num_layers)]
-        self.decoder_layers = [TransformerDecoderLayer(D, num_heads, d_ff, dropout, activation, norm_first)
-                               for _ in range(num_layers)]
-        self.final_norms = [LayerNorm(D), LayerNorm(D)] if norm_first else []
+        self._build_stack(D, num_heads, d_ff, num_layers, dropout, activation, norm_first, max_len, learned_positions)
         b = np.zeros(V, dtype=FLOAT)
         self.out = TimeAffine(W, b, transpose=True) if tie_weights else TimeAffine(_embedding_matrix(V, D).T.copy(), b)
         self.loss_layer = LabelSmoothingLoss(label_smoothing, ignore_label=-1 if pad_id is None else pad_id)
@@ -96,6 +89,19 @@ class Transformer(Model):
         self.attention_weights = None
         self.head_attention_weights = None
         self._pads = None
+
+    def _build_stack(self, D, num_heads, d_ff, num_layers, dropout, activation, norm_first, max_len,
+                     learned_positions):
+        """Positions, embedding dropout, the encoder and decoder layers and (pre-norm) the final norms, in
+        this order (shared with ``TranslationTransformer``, whose embeddings differ)."""
+        self.src_pos = PositionalEncoding(D, max_len, learned_positions)
+        self.tgt_pos = PositionalEncoding(D, max_len, learned_positions)
+        self.src_drop, self.tgt_drop = Dropout(dropout), Dropout(dropout)
+        self.encoder_layers = [TransformerEncoderLayer(D, num_heads, d_ff, dropout, activation, norm_first)
+                               for _ in range(num_layers)]
+        self.decoder_layers = [TransformerDecoderLayer(D, num_heads, d_ff, dropout, activation, norm_first)
+                               for _ in range(num_layers)]
+        self.final_norms = [LayerNorm(D), LayerNorm(D)] if norm_first else []
 
     def _pad_mask(self, xs):
         return None if self.pad_id is None else (xs == self.pad_id)

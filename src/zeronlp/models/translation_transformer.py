@@ -20,11 +20,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import FLOAT
-from ..layers.core import Dropout
 from ..layers.label_smoothing import LabelSmoothingLoss
 from ..layers.multihead import xavier_uniform
 from ..layers.sequence import TimeAffine, TimeEmbedding
-from ..layers.transformer import LayerNorm, PositionalEncoding, TransformerDecoderLayer, TransformerEncoderLayer
 from .base import Model
 from .transformer import Transformer, _check_sizes, _embedding_matrix, _Embedder
 
@@ -57,14 +55,7 @@ class TranslationTransformer(Transformer):
         self.src_embed = TimeEmbedding(_embedding_matrix(Vs, D))
         W = _embedding_matrix(Vt, D)
         self.tgt_embed = TimeEmbedding(W)
-        self.src_pos = PositionalEncoding(D, max_len, learned_positions)
-        self.tgt_pos = PositionalEncoding(D, max_len, learned_positions)
-        self.src_drop, self.tgt_drop = Dropout(dropout), Dropout(dropout)
-        self.encoder_layers = [TransformerEncoderLayer(D, num_heads, d_ff, dropout, activation, norm_first)
-                               for _ in range(num_layers)]
-        self.decoder_layers = [TransformerDecoderLayer(D, num_heads, d_ff, dropout, activation, norm_first)
-                               for _ in range(num_layers)]
-        self.final_norms = [LayerNorm(D), LayerNorm(D)] if norm_first else []
+        self._build_stack(D, num_heads, d_ff, num_layers, dropout, activation, norm_first, max_len, learned_positions)
         b = np.zeros(Vt, dtype=FLOAT)
         # tying shares the target embedding with the output projection (Press & Wolf, 2017)
         self.out = TimeAffine(W, b, transpose=True) if tie_weights else TimeAffine(xavier_uniform(D, Vt), b)
