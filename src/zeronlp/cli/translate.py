@@ -60,7 +60,7 @@ def register(sub) -> None:
     e.add_argument("--split", choices=["valid", "test"], default="test", help="Multi30k split (default test)")
     e.add_argument("--src", metavar="FILE", help="source sentences, one a line (gzip accepted); with --ref")
     e.add_argument("--ref", metavar="FILE", help="reference translations, line by line parallel to --src")
-    e.add_argument("--beam", type=int, default=1, help="beam width (default 1: greedy)")
+    e.add_argument("--beam", type=positive_int, default=1, help="beam width (default 1: greedy)")
     e.add_argument("--alpha", type=float, default=None, help="length normalisation exponent (default 1)")
     e.add_argument("--out", metavar="PATH", help="write the translations to PATH, one a line")
     add_json(e)
@@ -69,7 +69,7 @@ def register(sub) -> None:
     x = verbs.add_parser("text", help="translate sentences given as arguments or on stdin, one a line")
     x.add_argument("--model", required=True, metavar="PATH", help="model file from `translate train --out`")
     x.add_argument("text", nargs="*", metavar="TEXT", help="sentences (default: read lines from stdin)")
-    x.add_argument("--beam", type=int, default=1, help="beam width (default 1: greedy)")
+    x.add_argument("--beam", type=positive_int, default=1, help="beam width (default 1: greedy)")
     add_json(x)
     x.set_defaults(func=run_text)
 
