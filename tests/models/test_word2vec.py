@@ -301,3 +301,20 @@ def test_a_failing_worker_is_reported():
     with pytest.raises(DivergenceError, match="worker 1"):
         _forked(2, run, _Stub())
     assert _forked(3, lambda k: (float(k), 1, 1.0), _Stub()) == [(0.0, 1, 1.0), (1.0, 1, 1.0), (2.0, 1, 1.0)]
+
+
+@pytest.mark.parametrize("model", ["cbow", "skipgram"])
+def test_training_without_numba_gives_the_compiled_result(model, monkeypatch):
+    """The default install has no Numba: word2vec then runs the NumPy path, to the same vectors."""
+    pytest.importorskip("numba")
+    from zeronlp import kernels
+
+    corpus, _, id_to_word = preprocess(" ".join([TOY] * 40))
+    config = make_config("fast", model=model, window_size=2, hidden_size=8, epochs=2, batch_size=32)
+    results = []
+    for compiled in (True, False):
+        monkeypatch.setattr(kernels, "_KERNELS", None if compiled else False)
+        zeronlp.seed(4)
+        _, vectors, _ = train_word2vec(corpus, id_to_word, config, verbose=False)
+        results.append(vectors.vectors)
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-4, atol=1e-5)
