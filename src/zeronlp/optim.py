@@ -86,6 +86,7 @@ class Optimizer:
     """Base: ``lr``, a step counter and per-parameter state slots; subclasses write ``_step``."""
 
     state_names: tuple[str, ...] = ()
+    hogwild = False  # sound when processes update shared parameters and state without locks (training.hogwild)
 
     def __init__(self, lr: float):
         if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
@@ -166,6 +167,8 @@ class Optimizer:
 class SGD(Optimizer):
     """p <- p - lr * g."""
 
+    hogwild = True
+
     def __init__(self, lr: float = 0.01):
         super().__init__(lr)
 
@@ -209,6 +212,7 @@ class AdaGrad(Optimizer):
     """h <- h + g^2;  p <- p - lr * g / (sqrt(h) + eps)  (Duchi et al., 2011)."""
 
     state_names = ("h",)
+    hogwild = True  # the sums only grow; GloVe's reference threads share them the same way
 
     def __init__(self, lr: float = 0.01, eps: float = 1e-7):
         super().__init__(lr)

@@ -85,6 +85,38 @@ def test_training_lowers_the_loss_and_saves(tmp_path):
     np.testing.assert_array_equal(load(tmp_path / "g.npz").word_vecs, model.word_vecs)
 
 
+def test_two_workers_share_the_vectors_and_adagrad_sums():
+    """Hogwild GloVe: both processes' updates land in the parent's W, W~ and AdaGrad sums (the reference's
+    threads); not bit-reproducible, so the figures are compared with a one-process run's, not equal to them."""
+    r = np.random.default_rng(2)
+    corpus = r.integers(0, 40, size=4000)
+    words = [f"w{i}" for i in range(40)]
+    runs = {}
+    for workers in (1, 2):
+        zeronlp.seed(0)
+        trainer = gt.make_trainer(corpus, words, gt.GloVeConfig(hidden_size=8, epochs=4, batch_size=128, x_max=10,
+                                                                workers=workers), verbose=False)
+        start = [h["h"].copy() for h in trainer.optimizer.state]
+        _, _, history = gt.run(trainer, words)
+        sums = [s["h"] for s in trainer.optimizer.state]
+        runs[workers] = history["epoch_loss"], [float((b - a).sum()) for a, b in zip(start, sums)]
+    (loss_1, grown_1), (loss_2, grown_2) = runs[1], runs[2]
+    assert loss_2[-1] < loss_2[0]
+    assert loss_2[-1] == pytest.approx(loss_1[-1], rel=0.2)
+    # the sums grew by the squared gradients of every worker's steps, as much as in one process
+    assert all(g2 == pytest.approx(g1, rel=0.3) for g1, g2 in zip(grown_1, grown_2))
+
+
+def test_workers_refuse_an_optimizer_with_momentum():
+    from zeronlp.optim import Adam
+    from zeronlp.training import ArrayBatches, Trainer
+
+    model = GloVe(5, 3)
+    source = ArrayBatches(np.array([0, 1, 2]), np.array([1, 2, 3]), np.array([1.0, 2.0, 3.0]), batch_size=2)
+    with pytest.raises(ValueError, match="SGD or AdaGrad, not Adam"):
+        Trainer(model, Adam(), source, epochs=1, workers=2, verbose=False).fit()
+
+
 @pytest.mark.parametrize("corpus, message", [(np.array([3]), "corpus of 1 words"),
                                              (np.arange(5) % 2, "fewer than one window"),
                                              (np.array([0, 9] * 20), "must lie in")])

@@ -26,8 +26,11 @@ def register(sub) -> None:
     t.add_argument("--alpha", type=positive_float, default=None, help="exponent of the weighting (default 0.75)")
     t.add_argument("--lr", type=positive_float, default=None, help="AdaGrad learning rate (default 0.05)")
     t.add_argument("--epochs", type=positive_int, default=None, help="passes over the counts (default 25)")
-    t.add_argument("--batch-size", type=positive_int, default=None, 
+    t.add_argument("--batch-size", type=positive_int, default=None,
                    help="co-occurrence entries per step (default 8192)")
+    t.add_argument("--workers", type=positive_int, default=None,
+                   help="processes updating the shared vectors and AdaGrad sums without locks, like the "
+                        "reference's threads (not bit-reproducible; default 1)")
     add_seed(t)
     t.add_argument("--out", metavar="PATH", help="save the vectors (W + W~) in word2vec format")
     t.add_argument("--binary", action="store_true", help="with --out: word2vec binary format")
@@ -44,7 +47,8 @@ def run_train(args) -> int:
 
     check_writable(args.out, "vectors")
     options = dict(hidden_size=args.dim, window_size=args.window, x_max=args.x_max, alpha=args.alpha, lr=args.lr,
-                   epochs=args.epochs, batch_size=args.batch_size, corpus=args.corpus, min_count=args.min_count)
+                   epochs=args.epochs, batch_size=args.batch_size, workers=args.workers, corpus=args.corpus,
+                   min_count=args.min_count)
     fields, checkpoint = start_or_resume(args, options, "glove train")
     run = {k: fields.pop(k) for k in ("corpus", "min_count")}
     config = gt.GloVeConfig(**{k: v for k, v in fields.items() if v is not None}).validate()

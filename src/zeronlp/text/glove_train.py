@@ -36,9 +36,10 @@ class GloVeConfig:
     lr: float = 0.05  # the reference's AdaGrad learning rate eta
     epochs: int = 25  # passes over the non-zero entries
     batch_size: int = 8192  # entries per step
+    workers: int = 1  # processes sharing W, W~ and AdaGrad's sums without locks (the reference's threads)
 
     def validate(self) -> "GloVeConfig":
-        for name in ("hidden_size", "window_size", "epochs", "batch_size"):
+        for name in ("hidden_size", "window_size", "epochs", "batch_size", "workers"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -117,7 +118,7 @@ def make_trainer(corpus, words, config: GloVeConfig | None = None, *, model=None
     optimizer = optimizer if optimizer is not None else reference_adagrad(model, config.lr)
     source = CooccurrenceBatches(*entries, batch_size=config.batch_size)
     trainer = Trainer(model, optimizer, source, epochs=config.epochs, callbacks=list(callbacks), desc="glove",
-                      record_every=None, **trainer_options)
+                      record_every=None, workers=config.workers, **trainer_options)
     trainer.glove = {"config": config, "count_seconds": count_seconds, "corpus_size": len(corpus),
                      "entries": len(entries[0])}
     return trainer

@@ -1,7 +1,9 @@
 """Lock-free parallel SGD in forked processes ("Hogwild", Recht et al., 2011), as word2vec's and gensim's
 threads train: the parameters move to shared memory, each process trains its own contiguous part of an
 epoch's batches and updates the shared arrays without locks. Faster on several cores, not bit-reproducible,
-and a few concurrent updates are lost. CPU only (``os.fork``), optimizers without state only (SGD).
+and a few concurrent updates are lost. CPU only (``os.fork``), and optimizers whose rule stays sound when the
+processes interleave their updates (``Optimizer.hogwild``: SGD, and AdaGrad, whose squared-gradient sums are
+shared as GloVe's reference threads share theirs).
 """
 from __future__ import annotations
 
@@ -16,8 +18,16 @@ from .. import backend
 from ..progress import Progress
 
 
+def shared_copy(a: np.ndarray) -> np.ndarray:
+    """A copy of ``a`` in anonymous shared memory (kept shared by ``os.fork``)."""
+    buffer = mmap.mmap(-1, max(a.nbytes, 1))
+    b = np.frombuffer(buffer, dtype=a.dtype, count=a.size).reshape(a.shape)
+    b[...] = a
+    return b
+
+
 def share_params(model) -> None:
-    """Move every parameter of ``model`` into anonymous shared memory (kept shared by ``os.fork``)."""
+    """Move every parameter of ``model`` into anonymous shared memory."""
     from ..models.base import Model
 
     shared = {}
@@ -26,12 +36,19 @@ def share_params(model) -> None:
             continue
         for i, a in enumerate(layer.params):
             if id(a) not in shared:
-                buffer = mmap.mmap(-1, max(a.nbytes, 1))
-                b = np.frombuffer(buffer, dtype=a.dtype, count=a.size).reshape(a.shape)
-                b[...] = a
+                b = shared_copy(a)
                 shared[id(a)] = shared[id(b)] = b
             layer.params[i] = shared[id(a)]
     model._forget_groups()
+
+
+def share_state(optimizer, params) -> None:
+    """Create the optimizer's per-parameter state if it has none yet, and move it into shared memory."""
+    if not optimizer.state_names:
+        return
+    if not optimizer.state:
+        optimizer.state = [{name: np.zeros_like(p) for name in optimizer.state_names} for p in params]
+    optimizer.state = [{name: shared_copy(a) for name, a in s.items()} for s in optimizer.state]
 
 
 def children_cpu_seconds() -> float:
@@ -40,12 +57,16 @@ def children_cpu_seconds() -> float:
 
 
 def prepare(model, optimizer) -> None:
-    """Check that Hogwild applies (CPU, an optimizer without state) and share the parameters, once."""
-    if model.xp is not np or optimizer.state_names:
-        raise ValueError("workers > 1 needs the CPU and an optimizer without state (sgd)")
+    """Check that Hogwild applies (CPU, an optimizer that allows it) and share the parameters and the
+    optimizer's state, once."""
+    if model.xp is not np or not optimizer.hogwild:
+        raise ValueError(f"workers > 1 needs the CPU and SGD or AdaGrad, not {type(optimizer).__name__}")
     if not getattr(model, "_shared", False):
         share_params(model)
         model._shared = True
+    if not getattr(optimizer, "_shared", False):
+        share_state(optimizer, model.params)
+        optimizer._shared = True
 
 
 def run_forked(workers: int, run, trainer) -> list:
@@ -92,4 +113,4 @@ def run_forked(workers: int, run, trainer) -> list:
     return results
 
 
-__all__ = ["share_params", "prepare", "run_forked", "children_cpu_seconds"]
+__all__ = ["shared_copy", "share_params", "share_state", "prepare", "run_forked", "children_cpu_seconds"]
