@@ -5,7 +5,8 @@ import sys
 
 from .. import distributed
 from .common import (CLIError, add_distributed, add_family, add_json, add_run_options, add_seed, check_plot, check_writable, fit,
-                     positive_float, positive_int, print_json, probability, say, start_or_resume)
+                     non_negative_int, positive_float, positive_int, print_json, probability, say,
+                     start_or_resume)
 
 OPTIONS = ("model", "data", "src", "tgt", "tokenizer", "merges", "min_freq", "max_tokens", "size", "epochs",
            "batch_size", "lr", "max_grad", "teacher_forcing", "layers", "hidden", "wordvec", "heads", "d_model", "d_ff",
@@ -45,7 +46,8 @@ def register(sub) -> None:
     t.add_argument("--attention", choices=["additive", "dot"], default=None,
                    help="attention model: additive (Bahdanau, default) or dot product (chapter 8)")
     t.add_argument("--label-smoothing", type=probability, default=None, help="transformer (default 0.1)")
-    t.add_argument("--warmup", type=int, default=None, help="transformer warm-up steps, then linear decay (default 400)")
+    t.add_argument("--warmup", type=non_negative_int, default=None,
+                   help="transformer: warm-up steps, then linear decay to 0 (default 0: a constant rate)")
     t.add_argument("--beam", type=positive_int, default=None, help="beam width of the final test BLEU (default 1)")
     add_seed(t)
     t.add_argument("--out", metavar="PATH", help="save the trained model (.npz) to PATH")
