@@ -103,7 +103,7 @@ def test_bad_input(m30k, tmp_path, capsys):
     _one_error_line(capsys, main(text + ["Quixotisch Blubberwerk"]), "none of its words")
     _one_error_line(capsys, main(text + ["Дети играют в снегу."]), "not in the Latin script")
     _one_error_line(capsys, main(text + [""]), "empty")
-    _one_error_line(capsys, main(text + ["--beam", "0", "Ein Kind."]), "beam must be a positive integer")
+    _one_error_line(capsys, main(text + ["--beam", "0", "Ein Kind."]), "--beam: expected a positive integer")
     other = tmp_path / "other.npz"
     assert main(["spiral", "--epochs", "1", "--out", str(other)]) == 0
     capsys.readouterr()
