@@ -92,8 +92,8 @@ def sgd_rows(p, rows, values, lr: float) -> bool:
             or values.dtype != p.dtype or p.dtype not in (np.float32, np.float64)):
         return False
     rows = np.asarray(rows, dtype=np.int64)
-    if len(rows) and (rows.min() < 0 or rows.max() >= len(p)):  # unchecked in the loop: NumPy says what is wrong
-        return False
+    if values.shape != (len(rows), p.shape[1]) or len(rows) and (rows.min() < 0 or rows.max() >= len(p)):
+        return False  # the loop checks no index: NumPy's path says what is wrong
     k.sgd_rows(p, rows, np.ascontiguousarray(values), p.dtype.type(lr))
     return True
 

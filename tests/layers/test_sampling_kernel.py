@@ -72,3 +72,5 @@ def test_compiled_sparse_sgd_is_the_numpy_update_bit_for_bit(dtype):
     expected[rows] -= 0.37 * values
     np.testing.assert_array_equal(q, expected)
     assert not sgd_rows(p[:, :3], rows, values[:, :3], 0.37)  # not contiguous: the caller's NumPy path
+    assert not sgd_rows(p, rows, values[:, :3], 0.37)  # values of another width
+    assert not sgd_rows(p, rows + 40, values, 0.37)  # a row outside p
