@@ -100,7 +100,7 @@ class Optimizer:
         if len(params) != len(grads):
             raise ValueError(f"{len(params)} params but {len(grads)} grads")
         if not self.state:
-            self.state = [{name: get_array_module(p).zeros_like(p) for name in self.state_names} for p in params]
+            self.init_state(params)
         elif len(self.state) != len(params):
             raise ValueError(f"optimizer state is for {len(self.state)} params, got {len(params)}")
         self.iterations += 1
@@ -109,6 +109,10 @@ class Optimizer:
                 self._sparse_step(p, g, s)
             else:
                 self._step(p, g, s)
+
+    def init_state(self, params) -> None:
+        """Zero state slots for every parameter (made on the first ``update`` unless made before)."""
+        self.state = [{name: get_array_module(p).zeros_like(p) for name in self.state_names} for p in params]
 
     def _step(self, p, g, s) -> None:
         raise NotImplementedError

@@ -230,11 +230,15 @@ class Word2VecWindows(BatchSource):
             self._piece = (k, contexts, target, r.permutation(len(target)) if c.shuffle else None)
         return self._piece[1:]
 
+    def _piece_of(self, i: int) -> int:
+        """The piece that batch ``i`` of this epoch comes from."""
+        return int(np.searchsorted(self.piece_batches, i, side="right")) - 1
+
     def examples_before(self, i: int) -> int:
         """Examples in the batches before batch ``i`` of this epoch."""
         if i >= self._len:
             return self.examples
-        k = int(np.searchsorted(self.piece_batches, i, side="right")) - 1
+        k = self._piece_of(i)
         done = (i - int(self.piece_batches[k])) * self.config.batch_size
         return int(self.piece_examples[k]) + min(done, int(self.piece_examples[k + 1] - self.piece_examples[k]))
 
@@ -246,7 +250,7 @@ class Word2VecWindows(BatchSource):
         return self._len
 
     def batch(self, i: int) -> tuple:
-        k = int(np.searchsorted(self.piece_batches, i, side="right")) - 1
+        k = self._piece_of(i)
         contexts, target, order = self._examples_of(k)
         B = self.config.batch_size
         j = i - int(self.piece_batches[k])

@@ -47,7 +47,7 @@ def share_state(optimizer, params) -> None:
     if not optimizer.state_names:
         return
     if not optimizer.state:
-        optimizer.state = [{name: np.zeros_like(p) for name in optimizer.state_names} for p in params]
+        optimizer.init_state(params)
     optimizer.state = [{name: shared_copy(a) for name, a in s.items()} for s in optimizer.state]
 
 
