@@ -379,7 +379,7 @@ def test_unwritable_out_is_refused_up_front_naming_the_users_path(argv, out, toy
         os.symlink("/proc/zeronlp-test.npz", out)
     argv = [str(toy) if a == "TOY" else a for a in argv]
     assert main(argv + ["--out", out]) == 2
-    _one_line_error(capsys, f"cannot write", repr(out))
+    _one_line_error(capsys, "cannot write", repr(out))
 
 
 def test_ctrl_c_without_checkpoint_says_nothing_was_saved(toy, tmp_path, capsys, monkeypatch):

@@ -138,7 +138,7 @@ def _none_last(value):
 
 def report_lm(args, trainer, results, out, plot, vocab_size) -> None:
     """Save what was asked for and print the final figures (one JSON line with --json)."""
-    from .. import distributed, lm
+    from .. import lm
 
     if out is not None:
         trainer.model.save(out, vocab=trainer.checkpoint_info["vocab"],

@@ -5,7 +5,6 @@ shadowing the standard library's ``time`` inside the package.)
 """
 from __future__ import annotations
 
-import numpy as np
 
 from ..backend import get_array_module, random_uniform, scatter_add
 from .base import Layer
