@@ -8,7 +8,9 @@ seconds per epoch, next to the reference figures (bentrevett/pytorch-seq2seq, 10
 Each model is trained by ``zeronlp translate train --model M --seed 1 --json`` in a subprocess with one
 BLAS thread (a full run takes an hour or more on one core: ``--quick`` trains 300 pairs for one epoch
 with tiny models). Perplexity conventions: ours is teacher-forced for every model; the reference's for the
-recurrent models is computed without teacher forcing, printed here as ``free`` for them.
+recurrent models is computed without teacher forcing, printed here as ``free`` for them (per token) and
+``free/b`` (the mean of the test batches' mean losses, batches of 128 sorted by source length: the reference
+averages that way, which weighs a token of a short-sentence batch more).
 """
 from __future__ import annotations
 
@@ -44,17 +46,19 @@ def run(model: str, quick: bool) -> dict:
 
 
 def table(results: dict) -> str:
-    lines = [f"{'model':<12} {'test ppl':>9} {'free':>7} {'BLEU':>6} {'tok BLEU':>9} {'s/epoch':>8} | "
+    lines = [f"{'model':<12} {'test ppl':>9} {'free':>7} {'free/b':>7} {'BLEU':>6} {'tok BLEU':>9} {'s/epoch':>8} | "
              f"{'ref ppl':>7} {'ref BLEU':>8}  target"]
     signature = ""
     for model, r in results.items():
         ref_ppl, ref_bleu, target = REFERENCE[model]
-        free = r.get("test_perplexity_free")
+        free, per_batch = r.get("test_perplexity_free"), r.get("test_perplexity_free_batch_mean")
         lines.append(f"{model:<12} {r['test_perplexity']:>9.2f} {'' if free is None else f'{free:.2f}':>7} "
+                     f"{'' if per_batch is None else f'{per_batch:.2f}':>7} "
                      f"{r['bleu']:>6.2f} {r['bleu_tokenized']:>9.2f} {r['seconds_per_epoch']:>8.0f} | "
                      f"{ref_ppl:>7.1f} {ref_bleu:>8.1f}  {target}")
         signature = r.get("signature", signature)
-    return "\n".join(lines + [f"sacreBLEU signature: {signature}"])
+    return "\n".join(lines + [f"sacreBLEU signature: {signature}", "free: free-running perplexity per token; "
+                                "free/b: the mean of the test batches' mean losses, the reference's average"])
 
 
 def main(argv=None) -> dict:

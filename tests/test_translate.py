@@ -237,6 +237,26 @@ def test_bleu_of_a_tiny_model_equals_sacrebleu(tmp_path):
         translator.evaluate(SRC[:2], TGT[:1])
 
 
+def test_perplexity_averages_tokens_or_batches():
+    translator = _tiny_translator("attention", steps=12)
+    model = translator.model.eval()
+    pairs = tr.encode_pairs(translator.src_side, translator.tgt_side, SRC, TGT, 100, drop=True)
+    order = np.argsort([len(s) for s in pairs.src], kind="stable")
+    losses, counts = [], []
+    for lo in (0, 2, 4):  # batches of two, sorted by source length, as perplexity() cuts them
+        sub = tr.PairSet([pairs.src[i] for i in order[lo:lo + 2]], [pairs.tgt[i] for i in order[lo:lo + 2]], [], [])
+        xs, ts = tr.batches(sub, 2, shuffle=False).batch(0)
+        losses.append(float(model.forward(xs, ts)))
+        counts.append(int((ts[:, 1:] != 0).sum()))
+    by_token = np.exp(np.dot(losses, counts) / sum(counts))
+    assert tr.perplexity(model, pairs, batch_size=2) == pytest.approx(by_token, rel=1e-6)
+    assert tr.perplexity(model, pairs, batch_size=2, average="batches") == pytest.approx(np.exp(np.mean(losses)),
+                                                                                         rel=1e-6)
+    assert tr.perplexity(model, pairs, batch_size=5) == pytest.approx(by_token, rel=1e-6)  # one batch: same
+    with pytest.raises(ValueError, match="average must be"):
+        tr.perplexity(model, pairs, average="sentences")
+
+
 @pytest.mark.parametrize("name", ["additive", "transformer"])
 def test_attention_map_and_unk_copy(name):
     translator = _tiny_translator("attention" if name == "additive" else name, steps=40)

@@ -174,15 +174,19 @@ def batches(pairs, batch_size: int, shuffle: bool) -> PaddedBatches:
                          bucket=100 if shuffle else None)
 
 
-def perplexity(model, pairs, batch_size: int = 128, free_running: bool = False) -> float:
+def perplexity(model, pairs, batch_size: int = 128, free_running: bool = False, average: str = "tokens") -> float:
     """exp(mean cross entropy per target token, <eos> included, padding excluded) in eval mode, teacher-forced;
-    ``free_running`` feeds a recurrent decoder its own argmax instead (the reference's convention for RNNs)."""
+    ``free_running`` feeds a recurrent decoder its own argmax instead (the reference's convention for RNNs).
+    ``average='batches'``: exp of the mean of each batch's mean loss (batches of pairs sorted by source length),
+    as the PyTorch reference averages; it weighs a token of a short-sentence batch more."""
     if not len(pairs):
         raise ValueError("cannot measure perplexity on no sentence pairs")
+    if average not in ("tokens", "batches"):
+        raise ValueError(f"average must be 'tokens' or 'batches', got {average!r}")
     order = np.argsort([len(s) for s in pairs.src], kind="stable")
     source = batches(PairSet([pairs.src[i] for i in order], [pairs.tgt[i] for i in order], [], []), batch_size,
                      shuffle=False)
-    total = count = 0.0
+    losses, counts = [], []
     xp = model.xp
     forcing = getattr(model, "eval_teacher_forcing", None)
     if free_running:
@@ -193,13 +197,14 @@ def perplexity(model, pairs, batch_size: int = 128, free_running: bool = False) 
         with _EvalMode(model):
             for i in range(len(source)):
                 xs, ts = source.batch(i)
-                n = int((ts[:, 1:] != PAD).sum())
-                total += float(model.forward(xp.asarray(xs), xp.asarray(ts))) * n
-                count += n
+                counts.append(int((ts[:, 1:] != PAD).sum()))
+                losses.append(float(model.forward(xp.asarray(xs), xp.asarray(ts))))
     finally:
         if free_running:
             model.eval_teacher_forcing = forcing
-    return math.exp(total / count) if total / count < 700 else math.inf
+    losses, counts = np.array(losses), np.array(counts)
+    mean = losses.mean() if average == "batches" else (losses * counts).sum() / counts.sum()
+    return math.exp(mean) if mean < 700 else math.inf
 
 
 class EpochTimer(Callback):

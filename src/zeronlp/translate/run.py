@@ -56,6 +56,7 @@ def finish_training(trainer, config: TranslateConfig, data, out=None, plot=None)
     }
     if hasattr(model, "eval_teacher_forcing"):  # the reference's RNN convention: perplexity without teacher forcing
         figures["test_perplexity_free"] = perplexity(model, test, free_running=True)
+        figures["test_perplexity_free_batch_mean"] = perplexity(model, test, free_running=True, average="batches")
     if out:
         save(model, out, (data.src_side, data.tgt_side), config,
              meta={k: figures[k] for k in ("valid_perplexity", "test_perplexity", "bleu", "bleu_tokenized")})
