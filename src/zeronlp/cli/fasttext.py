@@ -30,7 +30,10 @@ def register(sub) -> None:
     t.add_argument("--epochs", type=positive_int, default=None, help="passes over the corpus (default 10)")
     t.add_argument("--batch-size", type=positive_int, default=None, help="centre words per step (default 256)")
     t.add_argument("--lr", type=positive_float, default=None,
-                   help="learning rate per word (default 0.1; fastText's is 0.05)")
+                   help="learning rate per word (default 0.025, gensim's; fastText's is 0.05)")
+    t.add_argument("--row-update", choices=("whole", "mean"), default=None,
+                   help="whole: every row of a word's bag steps by the word's whole gradient, as fastText and "
+                        "gensim (default); mean: each of its k rows by its 1/k share (the exact gradient)")
     t.add_argument("--min-count", type=positive_int, default=None, help="drop rarer words (text files; default 1)")
     t.add_argument("--workers", type=positive_int, default=None,
                    help="processes updating shared vectors without locks, like gensim's workers (not "
@@ -57,7 +60,7 @@ def run_train(args) -> int:
     options = dict(model=args.model, min_n=args.min_n, max_n=args.max_n, bucket=args.bucket, hidden_size=args.dim,
                    window_size=args.window, negative=args.negative, subsample=args.subsample, epochs=args.epochs,
                    batch_size=args.batch_size, lr=args.lr, workers=args.workers, corpus=args.corpus,
-                   min_count=args.min_count)
+                   min_count=args.min_count, row_update=args.row_update)
     fields, checkpoint = start_or_resume(args, options, "fasttext train")
     run = {k: fields.pop(k) for k in ("corpus", "min_count")}
     config = ft.make_config(**fields)

@@ -3,12 +3,20 @@
 Everything around the model is word2vec's (``text.word2vec_train``: the ``Word2VecWindows`` batch
 source with subsampling and shrunk windows, the ``Word2VecRate`` schedule, negative sampling); only
 the model differs (``models.fasttext.FastText``). A word's input vector is the *mean* of its ~20
-rows, so the gradient reaching each row is its share of the word's (fastText and gensim step every row
-by the word's whole gradient). The defaults make up for part of it: 256 centre words a step at 0.1 per
-word (``DEFAULT_BATCH``, ``DEFAULT_LR``; fastText's own rate is 0.05). Measured on PTB, 10 epochs:
-skip-gram analogy 39.4 % / WS353 0.139 at (0.05, 256) and 46.7 % / 0.223 at (0.1, 256); 0.2 diverges
-(1.2 %); CBOW 42.3 % / 0.139 at (0.05, 1024) and 50.4 % / 0.228 at (0.1, 256). Scaling the rate by the
-whole bag size diverges: n-gram rows shared by many words of one batch sum their updates.
+rows; as fastText and gensim do, every row steps by the word's whole gradient (``row_update='whole'``),
+at gensim's rate, 0.025 per word, 256 centre words a step (``DEFAULT_LR``, ``DEFAULT_BATCH``).
+
+Measured on PTB, 10 epochs (Google analogy % / WS353 Spearman):
+
+* skip-gram, 'whole', 0.025, 256: seeds 0, 1, 2: 46.6 / 0.326, 46.6 / 0.302, 45.1 / 0.313; seed 2 at 0.02:
+  43.6 / 0.273, at 0.035: 43.5 / 0.357; at 128 words a step 47.0 / 0.292, but 1.7 times slower;
+* skip-gram, 'mean' (each row its 1/k share, the exact gradient), 0.1, 256: 46.7 / 0.223, 45.9 / 0.210,
+  46.5 / 0.222 — the word's own row learns k times slower, and WS353 stays low; at 0.05: 39.4 / 0.139;
+  0.2 diverges;
+* CBOW, 'whole', seed 0: 49.2 / 0.281 at 0.025, 43.9 / 0.296 at 0.05; 'mean' at 0.1: 50.4 / 0.228.
+
+With 'whole' a rate much above 0.035 diverges: an n-gram row shared by many words of one batch sums
+their whole gradients at once, where fastText's one-word-at-a-time updates see each other.
 """
 from __future__ import annotations
 
@@ -30,17 +38,20 @@ class FastTextConfig(w2v.Word2VecConfig):
     min_n: int = 3  # shortest character n-gram (with the < > boundaries)
     max_n: int = 6  # longest character n-gram
     bucket: int = 2_000_000  # hash buckets for n-grams (fastText's and gensim's default)
+    row_update: str = "whole"  # every bag row steps by the word's whole gradient (fastText) | 'mean': its 1/k share
 
     def validate(self) -> "FastTextConfig":
         super().validate()
         check_ngram_range(self.min_n, self.max_n)
         check_bucket(self.bucket)
+        if self.row_update not in ("whole", "mean"):
+            raise ValueError(f"row_update must be 'whole' or 'mean', got {self.row_update!r}")
         if self.hs:
             raise ValueError("fastText here trains with negative sampling (hs is not supported)")
         return self
 
 
-DEFAULT_LR = 0.1
+DEFAULT_LR = 0.025
 
 
 def default_lr(corpus, words, config: FastTextConfig) -> float:
@@ -56,7 +67,8 @@ def make_config(**overrides) -> FastTextConfig:
 def build_model(config: FastTextConfig, words, counts) -> FastText:
     return FastText(words, counts=counts, hidden_size=config.hidden_size, window_size=config.window_size,
                     model=config.model, min_n=config.min_n, max_n=config.max_n, bucket=config.bucket,
-                    sample_size=config.negative, context=config.context, sparse=config.sparse)
+                    sample_size=config.negative, context=config.context, sparse=config.sparse,
+                    row_update=config.row_update)
 
 
 def make_trainer(corpus, words, config: FastTextConfig | None = None, *, model=None, optimizer=None,
