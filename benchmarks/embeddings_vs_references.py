@@ -12,8 +12,8 @@
   invalid records besides the right counts (a (0, 0, 0) and some with ids beyond the vocabulary, which
   crash its ``glove``; checked on a small corpus: its valid records equal ``text.glove_train.cooccurrence``
   exactly; on PTB too: 3,560,051 entries, largest difference 2.6e-9), so the counts are filtered and shuffled
-  here with NumPy instead of by its ``shuffle``. Its WS353 depends on its thread count (``--glove-threads
-  1,2``: 0.178 with one thread, 0.190-0.199 with two; the same counts, the same algorithm). Both read
+  here with NumPy instead of by its ``shuffle``. ``--glove-threads 1,2`` runs it with each thread count (its
+  WS353 varies from run to run: 0.178-0.194 with one thread and seeds 1-3, 0.185-0.199 with two). Both read
   PTB train as one token stream (``<eos>`` between sentences; the reference refuses ``<unk>`` in its
   vocabulary, so it reads ``UNK_``).
   Without the source or a compiler the reference row says so and the issue's figures are printed instead.
