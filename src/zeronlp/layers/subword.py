@@ -84,7 +84,8 @@ class SubwordBag(Layer):
 
     def __repr__(self):
         rows, D = self.params[0].shape
-        return f"SubwordBag({self.vocab_size} ids, {rows} rows, {D}, mode={self.mode!r}, row_update={self.row_update!r})"
+        return (f"SubwordBag({self.vocab_size} ids, {rows} rows, {D}, mode={self.mode!r}, "
+                f"row_update={self.row_update!r})")
 
 
 __all__ = ["SubwordBag"]
