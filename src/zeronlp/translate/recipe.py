@@ -179,10 +179,15 @@ def perplexity(model, pairs, batch_size: int = 128, free_running: bool = False, 
     ``free_running`` feeds a recurrent decoder its own argmax instead (the reference's convention for RNNs).
     ``average='batches'``: exp of the mean of each batch's mean loss (batches of pairs sorted by source length),
     as the PyTorch reference averages; it weighs a token of a short-sentence batch more."""
-    if not len(pairs):
-        raise ValueError("cannot measure perplexity on no sentence pairs")
     if average not in ("tokens", "batches"):
         raise ValueError(f"average must be 'tokens' or 'batches', got {average!r}")
+    return perplexity_of(*batch_losses(model, pairs, batch_size, free_running), average)
+
+
+def batch_losses(model, pairs, batch_size: int = 128, free_running: bool = False):
+    """-> (mean loss (B,), target tokens (B,)) of the B batches ``perplexity`` measures."""
+    if not len(pairs):
+        raise ValueError("cannot measure perplexity on no sentence pairs")
     order = np.argsort([len(s) for s in pairs.src], kind="stable")
     source = batches(PairSet([pairs.src[i] for i in order], [pairs.tgt[i] for i in order], [], []), batch_size,
                      shuffle=False)
@@ -202,7 +207,11 @@ def perplexity(model, pairs, batch_size: int = 128, free_running: bool = False, 
     finally:
         if free_running:
             model.eval_teacher_forcing = forcing
-    losses, counts = np.array(losses), np.array(counts)
+    return np.array(losses), np.array(counts)
+
+
+def perplexity_of(losses, counts, average: str = "tokens") -> float:
+    """exp of the token-weighted ('tokens') or plain ('batches') mean of ``batch_losses``."""
     mean = losses.mean() if average == "batches" else (losses * counts).sum() / counts.sum()
     return math.exp(mean) if mean < 700 else math.inf
 
@@ -248,4 +257,5 @@ def best_params(trainer: Trainer):
 
 
 __all__ = ["TranslateConfig", "PRESETS", "MODELS", "make_config", "config_from_dict", "TranslationData", "load_data",
-           "load_texts", "build_model", "batches", "perplexity", "EpochTimer", "make_trainer", "best_params"]
+           "load_texts", "build_model", "batches", "perplexity", "batch_losses", "perplexity_of", "EpochTimer",
+           "make_trainer", "best_params"]

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 
 from .data import Side
-from .recipe import TranslateConfig, best_params, load_data, make_trainer, perplexity
+from .recipe import TranslateConfig, batch_losses, best_params, load_data, make_trainer, perplexity, perplexity_of
 from .use import Translator, model_meta, save
 
 
@@ -55,8 +55,9 @@ def finish_training(trainer, config: TranslateConfig, data, out=None, plot=None)
         "parameters": model.num_params(),
     }
     if hasattr(model, "eval_teacher_forcing"):  # the reference's RNN convention: perplexity without teacher forcing
-        figures["test_perplexity_free"] = perplexity(model, test, free_running=True)
-        figures["test_perplexity_free_batch_mean"] = perplexity(model, test, free_running=True, average="batches")
+        free = batch_losses(model, test, free_running=True)  # decoded once, averaged both ways
+        figures["test_perplexity_free"] = perplexity_of(*free)
+        figures["test_perplexity_free_batch_mean"] = perplexity_of(*free, average="batches")
     if out:
         save(model, out, (data.src_side, data.tgt_side), config,
              meta={k: figures[k] for k in ("valid_perplexity", "test_perplexity", "bleu", "bleu_tokenized")})
