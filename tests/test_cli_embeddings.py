@@ -35,6 +35,8 @@ def documents(tmp_path):
 COMMANDS = {
     "glove": lambda c, d: ["glove", "train", "--corpus", str(c), "--dim", "4", "--window", "3", "--epochs", "3",
                            "--batch-size", "32", "--seed", "1"],
+    "glove-entry": lambda c, d: ["glove", "train", "--corpus", str(c), "--dim", "4", "--window", "3", "--epochs",
+                                 "3", "--batch-size", "32", "--updates", "entry", "--seed", "1"],
     "fasttext": lambda c, d: ["fasttext", "train", "--corpus", str(c), "--dim", "4", "--window", "2", "--epochs",
                               "3", "--batch-size", "16", "--bucket", "5000", "--seed", "2"],
     "fasttext-skipgram": lambda c, d: ["fasttext", "train", "--corpus", str(c), "--model", "skipgram", "--dim", "4",
@@ -45,7 +47,7 @@ COMMANDS = {
     "doc2vec-dm": lambda c, d: ["doc2vec", "train", "--data", str(d), "--mode", "dm", "--dim", "4", "--epochs", "3",
                                 "--batch-size", "16", "--seed", "5"],
 }
-STOP = {"glove": 7, "fasttext": 11, "fasttext-skipgram": 9, "doc2vec-dbow": 5, "doc2vec-dm": 6}
+STOP = {"glove": 7, "glove-entry": 5, "fasttext": 11, "fasttext-skipgram": 9, "doc2vec-dbow": 5, "doc2vec-dm": 6}
 
 
 def _arrays(path):
@@ -59,7 +61,7 @@ def _arrays(path):
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_stop_and_resume_equals_the_straight_run(command, corpus, documents, tmp_path, capsys):
     argv = COMMANDS[command](corpus, documents)
-    out = "v.txt" if command == "glove" else "m.npz"
+    out = "v.txt" if command.startswith("glove") else "m.npz"
     assert main(argv + ["--out", str(tmp_path / f"straight-{out}")]) == 0
     ckpt = tmp_path / "c.npz"
     assert main(argv + ["--checkpoint", str(ckpt), "--stop-after", str(STOP[command]), "--json"]) == 0

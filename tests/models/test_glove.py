@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import zeronlp
+from zeronlp import kernels
 from zeronlp.gradcheck import assert_gradients
 from zeronlp.layers.glove import GloVeLoss, glove_weight
 from zeronlp.models.base import load
@@ -85,7 +86,65 @@ def test_training_lowers_the_loss_and_saves(tmp_path):
     np.testing.assert_array_equal(load(tmp_path / "g.npz").word_vecs, model.word_vecs)
 
 
-def test_two_workers_train_as_one_process_does():
+def _entries(r, V, N):
+    return r.integers(0, V, N), r.integers(0, V, N), (r.random(N) * 30 + 0.1).astype(np.float32)
+
+
+@pytest.mark.skipif(not kernels.available(), reason="the compiled per-entry kernel needs Numba")
+def test_per_entry_kernel_equals_numpy_steps_of_one_entry():
+    """kernels.glove_entries == one NumPy forward/backward/AdaGrad step per entry, in order (repeated words
+    included, so later entries read the rows earlier ones moved)."""
+    batch = _entries(np.random.default_rng(3), 6, 40)
+    results = []
+    for compiled in (True, False):
+        zeronlp.seed(0)
+        model = GloVe(6, 4, x_max=10.0, updates="entry")
+        optimizer = gt.reference_adagrad(model, 0.05)
+        loss = model.step_entries(batch, optimizer, compiled=compiled)
+        results.append((loss, [p.copy() for p in model.params], [s["h"].copy() for s in optimizer.state],
+                        optimizer.iterations))
+    (loss_c, params_c, h_c, it_c), (loss_n, params_n, h_n, it_n) = results
+    assert loss_c == pytest.approx(loss_n, rel=1e-5) and it_c == it_n == 40
+    for a, b in zip(params_c + h_c, params_n + h_n):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    zeronlp.seed(0)
+    batched = GloVe(6, 4, x_max=10.0)
+    gt.reference_adagrad(batched, 0.05).update(batched.params, (batched.forward(*batch), batched.backward(),
+                                                                 batched.grads)[2])
+    assert not np.allclose(batched.params[0], params_c[0], rtol=1e-4)  # one summed step is another update
+
+
+@pytest.mark.skipif(not kernels.available(), reason="the compiled per-entry kernel needs Numba")
+def test_per_entry_training_lowers_the_loss_and_refuses_clipping():
+    r = np.random.default_rng(1)
+    corpus = r.integers(0, 30, size=3000)
+    words = [f"w{i}" for i in range(30)]
+    zeronlp.seed(0)
+    config = gt.GloVeConfig(hidden_size=8, epochs=4, batch_size=256, x_max=10, updates="entry")
+    trainer = gt.make_trainer(corpus, words, config, verbose=False)
+    model, _, history = gt.run(trainer, words)
+    assert model.updates == "entry" and history["epoch_loss"][-1] < 0.5 * history["epoch_loss"][0]
+    assert trainer.optimizer.iterations == 4 * trainer.glove["entries"]
+    with pytest.raises(ValueError, match="cannot clip"):
+        gt.make_trainer(corpus, words, config, verbose=False, max_grad=1.0).fit()
+
+
+def test_per_entry_updates_need_adagrad_and_a_known_mode():
+    from zeronlp.optim import SGD
+
+    model = GloVe(4, 2, updates="entry")
+    with pytest.raises(ValueError, match="need AdaGrad, not SGD"):
+        model.step_entries(_entries(np.random.default_rng(0), 4, 3), SGD())
+    with pytest.raises(ValueError, match="'batch' or 'entry'"):
+        GloVe(4, 2, updates="sample")
+    with pytest.raises(ValueError, match="'batch' or 'entry'"):
+        gt.GloVeConfig(updates="sample").validate()
+    assert GloVe(4, 2).fused_step is None
+
+
+@pytest.mark.parametrize("updates", ["batch", pytest.param("entry", marks=pytest.mark.skipif(
+    not kernels.available(), reason="per-entry updates need Numba"))])
+def test_two_workers_train_as_one_process_does(updates):
     """Hogwild GloVe is not bit-reproducible: its losses are compared with a one-process run's."""
     r = np.random.default_rng(2)
     corpus = r.integers(0, 40, size=4000)
@@ -93,7 +152,7 @@ def test_two_workers_train_as_one_process_does():
     losses = {}
     for workers in (1, 2):
         zeronlp.seed(0)
-        config = gt.GloVeConfig(hidden_size=8, epochs=4, batch_size=128, x_max=10, workers=workers)
+        config = gt.GloVeConfig(hidden_size=8, epochs=4, batch_size=128, x_max=10, workers=workers, updates=updates)
         losses[workers] = gt.train_glove(corpus, words, config, verbose=False)[2]["epoch_loss"]
     assert losses[2][-1] < losses[2][0]
     assert losses[2][-1] == pytest.approx(losses[1][-1], rel=0.2)

@@ -31,6 +31,9 @@ def register(sub) -> None:
     t.add_argument("--workers", type=positive_int, default=None,
                    help="processes updating the shared vectors and AdaGrad sums without locks, like the "
                         "reference's threads (not bit-reproducible; default 1)")
+    t.add_argument("--updates", choices=["batch", "entry"], default=None,
+                   help="one AdaGrad step per batch (default), or after every entry as the reference code "
+                        "(compiled: needs Numba, pip install 'zeronlp[fast]')")
     add_seed(t)
     t.add_argument("--out", metavar="PATH", help="save the vectors (W + W~) in word2vec format")
     t.add_argument("--binary", action="store_true", help="with --out: word2vec binary format")
@@ -47,7 +50,8 @@ def run_train(args) -> int:
 
     check_writable(args.out, "vectors")
     options = dict(hidden_size=args.dim, window_size=args.window, x_max=args.x_max, alpha=args.alpha, lr=args.lr,
-                   epochs=args.epochs, batch_size=args.batch_size, workers=args.workers, corpus=args.corpus,
+                   epochs=args.epochs, batch_size=args.batch_size, workers=args.workers, updates=args.updates,
+                   corpus=args.corpus,
                    min_count=args.min_count)
     fields, checkpoint = start_or_resume(args, options, "glove train")
     run = {k: fields.pop(k) for k in ("corpus", "min_count")}

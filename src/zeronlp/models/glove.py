@@ -5,6 +5,10 @@ a vector w and a bias b, and separately a context vector w̃ and bias b̃; train
 weighted least squares of ``layers.glove.GloVeLoss`` over the non-zero entries of the co-occurrence
 matrix (building the counts and the training recipe: ``zeronlp.text.glove_train``). The word vectors
 are W + W̃, the reference implementation's default output (``-model 2``).
+
+``updates="batch"`` (the default) takes one step on the summed gradient of a minibatch of entries;
+``updates="entry"`` steps after every entry, as the reference's loop does: each trainer step then runs
+``fused_step`` (compiled by ``kernels.glove_entries`` with Numba, or one NumPy step per entry).
 """
 from __future__ import annotations
 
@@ -25,11 +29,14 @@ class GloVe(Model):
     """
 
     def __init__(self, vocab_size: int, hidden_size: int = 100, x_max: float = 100.0, alpha: float = 0.75,
-                 sparse: bool = True):
+                 sparse: bool = True, updates: str = "batch"):
         super().__init__()
         V, D = int(vocab_size), int(hidden_size)
         if V < 1 or D < 1:
             raise ValueError(f"GloVe needs vocab_size >= 1 and hidden_size >= 1, got {vocab_size} and {hidden_size}")
+        if updates not in ("batch", "entry"):
+            raise ValueError(f"GloVe updates must be 'batch' or 'entry', got {updates!r}")
+        self.updates = updates
 
         def uniform(shape):
             return ((rng().random(shape) - 0.5) / D).astype(FLOAT)
@@ -48,6 +55,45 @@ class GloVe(Model):
         self.word.backward(dw)
         self.context.backward(dwc)
         return None
+
+    @property
+    def fused_step(self):
+        """With ``updates="entry"``: step(batch, optimizer) -> J, which updates after every entry of the
+        batch (the trainer's forward, backward and update in one); None with ``updates="batch"``."""
+        return self.step_entries if self.updates == "entry" else None
+
+    def step_entries(self, batch, optimizer, compiled: bool | None = None) -> float:
+        """rows (N,), cols (N,), x (N,) -> Σ J_n, after an AdaGrad step on each entry's own gradient in turn.
+        ``compiled`` None uses ``kernels.glove_entries`` when Numba is installed, True requires it, False
+        takes one NumPy forward/backward/update per entry (the readable reference; slow)."""
+        from .. import kernels
+        from ..optim import AdaGrad
+
+        if not isinstance(optimizer, AdaGrad):
+            raise ValueError(f"GloVe's per-entry updates need AdaGrad, not {type(optimizer).__name__}")
+        rows, cols, x = batch
+        kernel = kernels.compiled() if compiled is not False and self.xp is np else None
+        if kernel is None:
+            if compiled:
+                raise RuntimeError("GloVe's compiled per-entry updates need Numba on the CPU: "
+                                   "pip install 'zeronlp[fast]'")
+            total = 0.0
+            for n in range(len(x)):
+                total += self.forward(rows[n:n + 1], cols[n:n + 1], x[n:n + 1])
+                self.backward()
+                optimizer.update(self.params, self.grads)
+            return total
+        if not optimizer.state:
+            optimizer.init_state(self.params)
+        (W, C), (HW, HC) = self.params, (s["h"] for s in optimizer.state)
+        loss = self.loss_layer
+        V = len(W)
+        rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+        if len(rows) and (min(rows.min(), cols.min()) < 0 or max(rows.max(), cols.max()) >= V):
+            raise IndexError(f"GloVe entries name words outside the vocabulary of {V}")
+        optimizer.iterations += len(rows)
+        return float(kernel.glove_entries(W, C, HW, HC, rows, cols, np.asarray(x, dtype=W.dtype), loss.x_max,
+                                          loss.alpha, optimizer.lr, optimizer.eps))
 
     @property
     def word_vecs(self) -> np.ndarray:

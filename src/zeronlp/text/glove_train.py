@@ -7,7 +7,8 @@ Pennington, Socher & Manning (2014). The recipe of the reference implementation 
 * training: the non-zero entries are shuffled every epoch and cut into minibatches
   (``CooccurrenceBatches``); each step is AdaGrad on ``GloVeLoss``. The reference's AdaGrad starts its
   squared-gradient sums at 1 and steps eta g / sqrt(sum), with the sums kept in units of (eta g)^2;
-  that is ``optim.AdaGrad(lr=1)`` with its sums starting at 1 / eta^2 (``reference_adagrad``);
+  that is ``optim.AdaGrad(lr=1)`` with its sums starting at 1 / eta^2 (``reference_adagrad``).
+  ``updates="entry"`` steps after every entry instead, as the reference's loop (compiled with Numba);
 * output: W + W̃ (``models.glove.GloVe.word_vecs``).
 
     corpus (n,) ──shift by d = 1..w──> X (V, V) sparse ──nonzero──> entries (rows, cols, x)
@@ -37,12 +38,20 @@ class GloVeConfig:
     epochs: int = 25  # passes over the non-zero entries
     batch_size: int = 8192  # entries per step
     workers: int = 1  # processes sharing W, W~ and AdaGrad's sums without locks (the reference's threads)
+    updates: str = "batch"  # one AdaGrad step per batch, or per entry as the reference ("entry": Numba)
 
     def validate(self) -> "GloVeConfig":
         for name in ("hidden_size", "window_size", "epochs", "batch_size", "workers"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.updates not in ("batch", "entry"):
+            raise ValueError(f"updates must be 'batch' or 'entry', got {self.updates!r}")
+        if self.updates == "entry":
+            from .. import kernels
+
+            if not kernels.available():
+                raise ValueError("per-entry updates run compiled and need Numba: pip install 'zeronlp[fast]'")
         for name in ("x_max", "alpha", "lr"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not (value > 0 and math.isfinite(value)):
@@ -114,7 +123,8 @@ def make_trainer(corpus, words, config: GloVeConfig | None = None, *, model=None
         corpus = check_corpus(corpus, words, config.window_size)
         entries = cooccurrence_entries(corpus, len(words), config.window_size)
     count_seconds = time.perf_counter() - start
-    model = model if model is not None else GloVe(len(words), config.hidden_size, config.x_max, config.alpha)
+    model = model if model is not None else GloVe(len(words), config.hidden_size, config.x_max, config.alpha,
+                                                        updates=config.updates)
     optimizer = optimizer if optimizer is not None else reference_adagrad(model, config.lr)
     source = CooccurrenceBatches(*entries, batch_size=config.batch_size)
     trainer = Trainer(model, optimizer, source, epochs=config.epochs, callbacks=list(callbacks), desc="glove",

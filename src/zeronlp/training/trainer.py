@@ -188,11 +188,18 @@ class Trainer:
         return loss_sum, steps, items
 
     def train_step(self, batch) -> float:
-        """forward -> NaN/Inf check -> backward -> clip -> update on one batch; returns the loss."""
+        """forward -> NaN/Inf check -> backward -> clip -> update on one batch; returns the loss. A model
+        whose ``fused_step`` is set (GloVe's per-entry updates) does the four in one call instead."""
+        fused = getattr(self.model, "fused_step", None)
+        if fused is not None:
+            if self.max_grad is not None:
+                raise ValueError(f"{type(self.model).__name__} updates inside its own step: it cannot clip gradients")
+            loss = float(fused(batch, self.optimizer))
+            self._check_finite(loss)
+            self.step += 1
+            return loss
         loss = float(self.model.forward(*batch))
-        if not math.isfinite(loss):
-            raise DivergenceError(f"loss became {loss} at epoch {self.epoch + 1}, step {self.step + 1}; "
-                                  "try a smaller learning rate or gradient clipping")
+        self._check_finite(loss)
         self.model.backward()
         grads = self.model.grads
         self.step_loss = loss
@@ -203,6 +210,11 @@ class Trainer:
         self.optimizer.update(self.model.params, grads)
         self.step += 1
         return loss
+
+    def _check_finite(self, loss: float) -> None:
+        if not math.isfinite(loss):
+            raise DivergenceError(f"loss became {loss} at epoch {self.epoch + 1}, step {self.step + 1}; "
+                                  "try a smaller learning rate or gradient clipping")
 
     def _record(self, loss: float) -> None:
         sums = self._sums
