@@ -173,6 +173,22 @@ TGT = ["Two dogs play in the snow.", "A man rides a bike.", "Two men play soccer
        "A man plays soccer in the park."]
 
 
+def test_transformer_embedding_init():
+    """``xavier`` (the reference's) draws token and position tables within sqrt(6 / (rows + D)); ``normal``
+    keeps chapter 9's N(0, 1/D) tokens and N(0, 0.02^2) positions."""
+    zeronlp.seed(0)
+    xavier = TranslationTransformer(300, 200, 64, 4, 1, 32, max_len=50, embedding_init="xavier")
+    for table, rows in ((xavier.src_embed.params[0], 300), (xavier.tgt_embed.params[0], 200),
+                        (xavier.src_pos.params[0], 50), (xavier.tgt_pos.params[0], 50)):
+        bound = np.sqrt(6 / (rows + 64))
+        assert np.abs(table).max() <= bound and table.std() == pytest.approx(bound / np.sqrt(3), rel=0.05)
+    normal = TranslationTransformer(300, 200, 64, 4, 1, 32, max_len=50, embedding_init="normal")
+    assert normal.src_embed.params[0].std() == pytest.approx(64 ** -0.5, rel=0.05)
+    assert normal.src_pos.params[0].std() == pytest.approx(0.02, rel=0.05)
+    with pytest.raises(ValueError, match="embedding_init"):
+        TranslationTransformer(3, 3, 8, 2, 1, 8, embedding_init="zeros")
+
+
 def test_vocabulary_specials_counts_and_decoding():
     vocab = tr.Vocabulary.build([["b", "a", "a"], ["c", "a", "b"]], min_freq=2)
     assert vocab.tokens == ["<pad>", "<unk>", "<sos>", "<eos>", "a", "b"]

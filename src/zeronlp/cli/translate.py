@@ -10,7 +10,7 @@ from .common import (CLIError, add_distributed, add_family, add_json, add_run_op
 
 OPTIONS = ("model", "data", "src", "tgt", "tokenizer", "merges", "min_freq", "max_tokens", "size", "epochs",
            "batch_size", "lr", "max_grad", "teacher_forcing", "layers", "hidden", "wordvec", "heads", "d_model", "d_ff",
-           "dropout", "attention", "label_smoothing", "warmup", "beam")
+           "dropout", "attention", "label_smoothing", "warmup", "embedding_init", "beam")
 
 
 def register(sub) -> None:
@@ -48,6 +48,8 @@ def register(sub) -> None:
     t.add_argument("--label-smoothing", type=probability, default=None, help="transformer (default 0.1)")
     t.add_argument("--warmup", type=non_negative_int, default=None,
                    help="transformer: warm-up steps, then linear decay to 0 (default 0: a constant rate)")
+    t.add_argument("--embedding-init", choices=["normal", "xavier"], default=None,
+                   help="transformer token and position tables: normal (chapter 9, default) or xavier (the reference's)")
     t.add_argument("--beam", type=positive_int, default=None, help="beam width of the final test BLEU (default 1)")
     add_seed(t)
     t.add_argument("--out", metavar="PATH", help="save the trained model (.npz) to PATH")

@@ -42,20 +42,30 @@ class TranslationTransformer(Transformer):
 
     Defaults are the Multi30k reference (bentrevett/pytorch-seq2seq, tutorial 6): 3 + 3 post-norm layers,
     d_model 256, 8 heads, FFN 512, dropout 0.1, learned positions up to ``max_len``.
+    ``embedding_init="xavier"`` draws the token and position tables Xavier-uniform as the reference does
+    (its ``initialize_weights`` reaches every weight of two or more dimensions); ``"normal"`` keeps the
+    chapter-9 tables, tokens N(0, 1/D) and positions N(0, 0.02^2).
     """
 
     def __init__(self, src_vocab_size: int, tgt_vocab_size: int, d_model: int = 256, num_heads: int = 8,
                  num_layers: int = 3, d_ff: int = 512, dropout: float = 0.1, max_len: int = 128,
                  activation: str = "relu", norm_first: bool = False, label_smoothing: float = 0.0,
-                 pad_id: int = 0, learned_positions: bool = True, tie_weights: bool = False):
+                 pad_id: int = 0, learned_positions: bool = True, tie_weights: bool = False,
+                 embedding_init: str = "normal"):
         Model.__init__(self)  # not Transformer's: the embeddings differ
         _check_sizes(src_vocab_size=src_vocab_size, tgt_vocab_size=tgt_vocab_size, d_model=d_model,
                      num_heads=num_heads, num_layers=num_layers, d_ff=d_ff, max_len=max_len)
+        if embedding_init not in ("normal", "xavier"):
+            raise ValueError(f"embedding_init must be 'normal' or 'xavier', got {embedding_init!r}")
         Vs, Vt, D = src_vocab_size, tgt_vocab_size, d_model
-        self.src_embed = TimeEmbedding(_embedding_matrix(Vs, D))
-        W = _embedding_matrix(Vt, D)
+        table = xavier_uniform if embedding_init == "xavier" else _embedding_matrix
+        self.src_embed = TimeEmbedding(table(Vs, D))
+        W = table(Vt, D)
         self.tgt_embed = TimeEmbedding(W)
         self._build_stack(D, num_heads, d_ff, num_layers, dropout, activation, norm_first, max_len, learned_positions)
+        if embedding_init == "xavier" and learned_positions:
+            for pos in (self.src_pos, self.tgt_pos):
+                pos.params[0][...] = xavier_uniform(max_len, D)
         b = np.zeros(Vt, dtype=FLOAT)
         # tying shares the target embedding with the output projection (Press & Wolf, 2017)
         self.out = TimeAffine(W, b, transpose=True) if tie_weights else TimeAffine(xavier_uniform(D, Vt), b)

@@ -67,6 +67,7 @@ class TranslateConfig:
     d_ff: int = 512
     label_smoothing: float = 0.0  # transformer, training loss only
     warmup: int = 0  # transformer: linear warm-up steps, then a linear decay to 0 (0: constant lr)
+    embedding_init: str = "normal"  # transformer token and position tables: normal (chapter 9) | xavier (reference)
     beam: int = 1  # decoding of the final evaluation (1: greedy)
     alpha: float = 1.0  # length normalisation: score / length^alpha
 
@@ -77,6 +78,8 @@ class TranslateConfig:
             raise ValueError(f"unknown data {self.data!r}; choose from {', '.join(DATASETS)}")
         if self.tokenizer not in ("words", "bpe"):
             raise ValueError(f"tokenizer must be 'words' or 'bpe', got {self.tokenizer!r}")
+        if self.embedding_init not in ("normal", "xavier"):
+            raise ValueError(f"embedding_init must be 'normal' or 'xavier', got {self.embedding_init!r}")
         if self.attention not in ("additive", "dot"):
             raise ValueError(f"attention must be 'additive' or 'dot', got {self.attention!r}")
         if not 0.0 <= self.teacher_forcing <= 1.0:
@@ -158,7 +161,8 @@ def build_model(config: TranslateConfig, src_vocab_size: int, tgt_vocab_size: in
 
         return TranslationTransformer(src_vocab_size, tgt_vocab_size, config.d_model, config.heads, config.layers,
                                       config.d_ff, config.dropout, max_len=config.max_tokens + 2,
-                                      label_smoothing=config.label_smoothing, pad_id=PAD)
+                                      label_smoothing=config.label_smoothing, pad_id=PAD,
+                                      embedding_init=config.embedding_init)
     from ..models.translation import TranslationAttention, TranslationLSTM
 
     if config.model == "lstm":
