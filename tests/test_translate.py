@@ -285,6 +285,15 @@ def test_attention_map_and_unk_copy(name):
     assert translator._tokens(np.array([tr.UNK, 3]), att, ["x", "y"]) == ["y"]  # position 2 = second token
 
 
+def test_attention_map_of_a_decoding_cut_at_the_length_limit():
+    """No <eos> label is added when decoding stopped at the limit: one output label per row of weights."""
+    translator = _tiny_translator("transformer", steps=0)
+    translator.config.max_tokens = 2  # at most 3 decoding steps
+    src, out, weights = translator.attention(SRC[0])
+    assert len(out) == 3 and "<eos>" not in out  # the untrained model never chose <eos>
+    assert weights.shape[-2:] == (len(out), len(src))
+
+
 def test_lstm_model_has_no_attention_map():
     translator = _tiny_translator("lstm", steps=2)
     with pytest.raises(ValueError, match="has no attention"):

@@ -96,7 +96,8 @@ class Translator:
 
     def attention(self, text: str):
         """One sentence -> (source tokens, output tokens, weights) with <sos>/<eos> around the source and <eos>
-        after the output; weights (outputs, sources), or (layers, heads, outputs, sources) for a Transformer."""
+        after the output when decoding ended there (not at the length limit); weights (outputs, sources), or
+        (layers, heads, outputs, sources) for a Transformer: one row per decoding step."""
         tokens = check_source(self.src_side, text)
         outputs, maps = self.translate_tokens([tokens])
         if maps[0] is None:
@@ -104,7 +105,8 @@ class Translator:
                              "train one with --model attention or transformer")
         src = ["<sos>", *tokens[:self.config.max_tokens], "<eos>"]
         weights = maps[0][..., ::-1] if self.config.reverse_source else maps[0]
-        return src, outputs[0] + ["<eos>"], weights
+        ended = weights.shape[-2] > len(outputs[0])  # the last step chose <eos>
+        return src, outputs[0] + ["<eos>"] * ended, weights
 
     # ------------------------------------------------------------------ scoring
     def evaluate(self, src_texts, ref_texts, beam: int = 1, alpha: float | None = None, with_perplexity=True) -> dict:
