@@ -49,7 +49,7 @@ def register(sub) -> None:
     t.add_argument("--warmup", type=non_negative_int, default=None,
                    help="transformer: warm-up steps, then linear decay to 0 (default 0: a constant rate)")
     t.add_argument("--embedding-init", choices=["normal", "xavier"], default=None,
-                   help="transformer token and position tables: normal (chapter 9, default) or xavier (the reference's)")
+                   help="transformer token and position tables: xavier (the reference's, default) or normal (chapter 9)")
     t.add_argument("--beam", type=positive_int, default=None, help="beam width of the final test BLEU (default 1)")
     add_seed(t)
     t.add_argument("--out", metavar="PATH", help="save the trained model (.npz) to PATH")

@@ -51,7 +51,7 @@ class TranslationTransformer(Transformer):
                  num_layers: int = 3, d_ff: int = 512, dropout: float = 0.1, max_len: int = 128,
                  activation: str = "relu", norm_first: bool = False, label_smoothing: float = 0.0,
                  pad_id: int = 0, learned_positions: bool = True, tie_weights: bool = False,
-                 embedding_init: str = "normal"):
+                 embedding_init: str = "xavier"):
         Model.__init__(self)  # not Transformer's: the embeddings differ
         _check_sizes(src_vocab_size=src_vocab_size, tgt_vocab_size=tgt_vocab_size, d_model=d_model,
                      num_heads=num_heads, num_layers=num_layers, d_ff=d_ff, max_len=max_len)

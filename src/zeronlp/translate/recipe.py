@@ -67,7 +67,7 @@ class TranslateConfig:
     d_ff: int = 512
     label_smoothing: float = 0.0  # transformer, training loss only
     warmup: int = 0  # transformer: linear warm-up steps, then a linear decay to 0 (0: constant lr)
-    embedding_init: str = "normal"  # transformer token and position tables: normal (chapter 9) | xavier (reference)
+    embedding_init: str = "xavier"  # transformer token and position tables: xavier (the reference) | normal (chapter 9)
     beam: int = 1  # decoding of the final evaluation (1: greedy)
     alpha: float = 1.0  # length normalisation: score / length^alpha
 
