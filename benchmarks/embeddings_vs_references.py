@@ -17,6 +17,8 @@
   PTB train as one token stream (``<eos>`` between sentences; the reference refuses ``<unk>`` in its
   vocabulary, so it reads ``UNK_``).
   Without the source or a compiler the reference row says so and the issue's figures are printed instead.
+  ``--glove-entry`` adds zeronlp's per-entry updates (``glove train --updates entry``, the reference's own
+  loop; ``benchmarks/glove_same_start.py`` runs it from the reference's initial weights in its order).
 * **fastText** on PTB against gensim ``FastText`` (2 workers, seed 0), CBOW and skip-gram, 10 epochs, dim 100,
   window 5, 5 negatives, n-grams 3-6, 2,000,000 buckets; plus the nearest neighbours of three words PTB
   never contains, from both models.
@@ -52,7 +54,8 @@ DRIVERS = {  # tiny main() programs calling the reference's library functions (g
     "glove": '#include <stdlib.h>\nextern int vector_size, num_iter, num_threads, use_binary, model;\n'
              'extern double eta, alpha, x_max;\nint train(char*, char*, char*, char*, int);\n'
              'int main(int c, char **v) { vector_size = atoi(v[5]); num_iter = atoi(v[6]); num_threads = atoi(v[7]);\n'
-             '  x_max = atof(v[8]); alpha = atof(v[9]); eta = atof(v[10]); use_binary = 0; model = 2;\n'
+             '  x_max = atof(v[8]); alpha = atof(v[9]); eta = atof(v[10]); model = 2;\n'
+             '  use_binary = c > 12 ? atoi(v[12]) : 0;  /* 1: every weight and bias, binary doubles */\n'
              '  srand(atoi(v[11]));\n'
              '  return train(v[1], v[2], v[3], v[4], 0); }\n',
 }
@@ -83,14 +86,14 @@ def _isolated(fn, *args):
 
 
 # ---------------------------------------------------------------------------------------------- GloVe
-def run_glove(epochs: int, workers: int = 1) -> dict:
+def run_glove(epochs: int, workers: int = 1, updates: str = "batch") -> dict:
     import zeronlp
     from zeronlp.text import glove_train as gt
 
     corpus, words = _ptb()
     zeronlp.seed(0)
     config = gt.GloVeConfig(hidden_size=100, window_size=10, x_max=10.0, alpha=0.75, lr=0.05, epochs=epochs,
-                            workers=workers)
+                            workers=workers, updates=updates)
     _, vectors, history = gt.train_glove(corpus, words, config, verbose=False)
     return {"seconds": history["seconds"], "count_seconds": history["count_seconds"],
             "entries": history["entries"], **_evaluate(vectors)}
@@ -126,29 +129,12 @@ def run_glove_reference(src: str, epochs: int, threads: int) -> dict:
         programs = build_glove_reference(Path(src), work)
         if isinstance(programs, str):
             return {"skipped": programs}
-        corpus, words = _ptb()
-        text = work / "ptb.txt"
-        text.write_text(" ".join(w if w != "<unk>" else "UNK_" for w in np.asarray(words)[corpus]) + "\n")
-        steps = [("vocab_count", [text, work / "vocab.txt", work / "vocab.log"]),
-                 ("cooccur", [text, work / "vocab.txt", work / "cooc.bin", 10, work / "overflow", work / "cooc.log"]),
-                 ("shuffle", None),
-                 ("glove", [work / "cooc.shuf.bin", work / "vocab.txt", work / "vectors", work / "gradsq", 100, epochs,
-                            threads, 10.0, 0.75, 0.05, 1])]
-        seconds = {}
-        for name, args in steps:
-            start = time.perf_counter()
-            if args is None:  # shuffled here, the vendored cooccur's few invalid records dropped (see the docstring)
-                records = np.fromfile(work / "cooc.bin", dtype=[("w1", "<i4"), ("w2", "<i4"), ("x", "<f8")])
-                V = len((work / "vocab.txt").read_text().splitlines())
-                valid = (records["w1"] >= 1) & (records["w1"] <= V) & (records["w2"] >= 1) & (records["w2"] <= V)
-                records = records[valid & np.isfinite(records["x"]) & (records["x"] > 0)]
-                records[np.random.default_rng(1).permutation(len(records))].tofile(work / "cooc.shuf.bin")
-                seconds[name] = time.perf_counter() - start
-                continue
-            done = subprocess.run([str(programs[name]), *map(str, args)], cwd=work, capture_output=True, text=True)
-            seconds[name] = time.perf_counter() - start
-            if done.returncode:
-                return {"skipped": f"the reference {name} failed: {(done.stderr or done.stdout).strip()[-200:]}"}
+        seconds = glove_reference_inputs(programs, work)
+        if isinstance(seconds, str):
+            return {"skipped": seconds}
+        failed = glove_reference_train(programs, work, "vectors", epochs, threads, seconds)
+        if failed:
+            return {"skipped": failed}
         rows = [line.split(" ") for line in (work / "vectors.txt").read_text().splitlines() if line.strip()]
         rows = [r for r in rows if r[0] != "<unk>"]  # its extra average vector
         vectors = WordVectors(np.array([r[1:] for r in rows], dtype=np.float32),
@@ -156,6 +142,48 @@ def run_glove_reference(src: str, epochs: int, threads: int) -> dict:
         return {"seconds": sum(seconds.values()), "stages": seconds, "threads": threads, **_evaluate(vectors)}
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_stage(programs, work: Path, name: str, args, seconds: dict) -> str | None:
+    start = time.perf_counter()
+    done = subprocess.run([str(programs[name]), *map(str, args)], cwd=work, capture_output=True, text=True)
+    seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
+    (work / f"{name}.out").write_text(done.stdout + done.stderr)
+    return f"the reference {name} failed: {(done.stderr or done.stdout).strip()[-200:]}" if done.returncode else None
+
+
+def glove_reference_inputs(programs, work: Path) -> dict | str:
+    """PTB train as the reference's text, its vocabulary and counts, shuffled into ``work/cooc.shuf.bin``
+    -> seconds per stage (or the reason it failed). Records: (word1, word2) 1-based ids, x float64."""
+    import numpy as np
+
+    corpus, words = _ptb()
+    text = work / "ptb.txt"
+    text.write_text(" ".join(w if w != "<unk>" else "UNK_" for w in np.asarray(words)[corpus]) + "\n")
+    seconds: dict = {}
+    for name, args in [("vocab_count", [text, work / "vocab.txt", work / "vocab.log"]),
+                       ("cooccur", [text, work / "vocab.txt", work / "cooc.bin", 10, work / "overflow",
+                                    work / "cooc.log"])]:
+        failed = _run_stage(programs, work, name, args, seconds)
+        if failed:
+            return failed
+    start = time.perf_counter()  # shuffled here, the vendored cooccur's few invalid records dropped (see above)
+    records = np.fromfile(work / "cooc.bin", dtype=[("w1", "<i4"), ("w2", "<i4"), ("x", "<f8")])
+    V = len((work / "vocab.txt").read_text().splitlines())
+    valid = (records["w1"] >= 1) & (records["w1"] <= V) & (records["w2"] >= 1) & (records["w2"] <= V)
+    records = records[valid & np.isfinite(records["x"]) & (records["x"] > 0)]
+    records[np.random.default_rng(1).permutation(len(records))].tofile(work / "cooc.shuf.bin")
+    seconds["shuffle"] = time.perf_counter() - start
+    return seconds
+
+
+def glove_reference_train(programs, work: Path, out: str, epochs: int, threads: int, seconds: dict,
+                          binary: bool = False) -> str | None:
+    """The reference glove on ``work/cooc.shuf.bin`` (x_max 10, alpha 0.75, eta 0.05, srand 1) writing
+    ``work/out.txt`` (W + W~ per word) or, with ``binary``, ``work/out.bin`` (every weight and bias)."""
+    return _run_stage(programs, work, "glove", [work / "cooc.shuf.bin", work / "vocab.txt", work / out,
+                                                work / "gradsq", 100, epochs, threads, 10.0, 0.75, 0.05, 1,
+                                                int(binary)], seconds)
 
 
 # ---------------------------------------------------------------------------------------------- fastText
@@ -269,6 +297,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--quick", action="store_true", help="few epochs, small samples: a smoke run")
     parser.add_argument("--parts", default="glove,fasttext,doc2vec", help="comma-separated: glove, fasttext, doc2vec")
     parser.add_argument("--glove-src", metavar="DIR", help="the reference GloVe C sources (see the docstring)")
+    parser.add_argument("--glove-entry", action="store_true",
+                        help="also zeronlp's per-entry updates (glove train --updates entry; needs Numba)")
     parser.add_argument("--glove-threads", default="8",
                         help="reference threads (its default 8); a comma-separated list runs it once per count, "
                              "the first the baseline of the time ratios (its WS353 depends on the count)")
@@ -291,7 +321,10 @@ def main(argv=None) -> dict:
             run_glove_reference, args.glove_src, glove_epochs, t) for t in threads} if args.glove_src else {}
         ref = next(iter(refs.values()), {"skipped": "no --glove-src given"})
         ours = _isolated(run_glove, glove_epochs)
-        results["glove"] = {"reference": ref, **{k: v for k, v in list(refs.items())[1:]}, "zeronlp": ours}
+        if args.glove_entry:
+            results["glove_entry"] = _isolated(run_glove, glove_epochs, 1, "entry")
+        results["glove"] = {"reference": ref, **{k: v for k, v in list(refs.items())[1:]}, "zeronlp": ours,
+                            **({"zeronlp --updates entry": results.pop("glove_entry")} if args.glove_entry else {})}
         if args.workers > 1:
             results["glove"][f"zeronlp --workers {args.workers}"] = _isolated(run_glove, glove_epochs, args.workers)
         print(f"\nGloVe on PTB: window 10, x_max 10, dim 100, {glove_epochs} epochs\n")
