@@ -129,7 +129,7 @@ def test_per_entry_training_lowers_the_loss_and_refuses_clipping():
         gt.make_trainer(corpus, words, config, verbose=False, max_grad=1.0).fit()
 
 
-def test_per_entry_updates_need_adagrad_and_a_known_mode():
+def test_per_entry_updates_need_adagrad_a_known_mode_and_numba(monkeypatch):
     from zeronlp.optim import SGD
 
     model = GloVe(4, 2, updates="entry")
@@ -140,6 +140,9 @@ def test_per_entry_updates_need_adagrad_and_a_known_mode():
     with pytest.raises(ValueError, match="'batch' or 'entry'"):
         gt.GloVeConfig(updates="sample").validate()
     assert GloVe(4, 2).fused_step is None
+    monkeypatch.setattr(kernels, "available", lambda: False)
+    with pytest.raises(ValueError, match="need Numba"):
+        gt.GloVeConfig(updates="entry").validate()
 
 
 @pytest.mark.parametrize("updates", ["batch", pytest.param("entry", marks=pytest.mark.skipif(

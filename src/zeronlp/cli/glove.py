@@ -51,8 +51,7 @@ def run_train(args) -> int:
     check_writable(args.out, "vectors")
     options = dict(hidden_size=args.dim, window_size=args.window, x_max=args.x_max, alpha=args.alpha, lr=args.lr,
                    epochs=args.epochs, batch_size=args.batch_size, workers=args.workers, updates=args.updates,
-                   corpus=args.corpus,
-                   min_count=args.min_count)
+                   corpus=args.corpus, min_count=args.min_count)
     fields, checkpoint = start_or_resume(args, options, "glove train")
     run = {k: fields.pop(k) for k in ("corpus", "min_count")}
     config = gt.GloVeConfig(**{k: v for k, v in fields.items() if v is not None}).validate()

@@ -123,8 +123,8 @@ def make_trainer(corpus, words, config: GloVeConfig | None = None, *, model=None
         corpus = check_corpus(corpus, words, config.window_size)
         entries = cooccurrence_entries(corpus, len(words), config.window_size)
     count_seconds = time.perf_counter() - start
-    model = model if model is not None else GloVe(len(words), config.hidden_size, config.x_max, config.alpha,
-                                                        updates=config.updates)
+    if model is None:
+        model = GloVe(len(words), config.hidden_size, config.x_max, config.alpha, updates=config.updates)
     optimizer = optimizer if optimizer is not None else reference_adagrad(model, config.lr)
     source = CooccurrenceBatches(*entries, batch_size=config.batch_size)
     trainer = Trainer(model, optimizer, source, epochs=config.epochs, callbacks=list(callbacks), desc="glove",
