@@ -218,6 +218,12 @@ def test_bpe_sides_decode_back():
     src, tgt = tr.build_sides(SRC, TGT, "de", "en", tokenizer="bpe", merges=30, min_freq=1, lower=False)
     assert tgt.text(tgt.tokens(TGT[0])) == TGT[0]
     assert src.vocab.tokens[:4] == list(tr.SPECIALS)
+    # lower-cased subwords read as a sentence, as lower-cased words do (sacreBLEU is case-sensitive)
+    _, lower = tr.build_sides(SRC, TGT, "de", "en", tokenizer="bpe", merges=30, min_freq=1, lower=True)
+    _, words = tr.build_sides(SRC, TGT, "de", "en", min_freq=1, lower=True)
+    for sentence in TGT:
+        assert lower.text(lower.tokens(sentence)) == sentence.lower()[:1].upper() + sentence.lower()[1:]
+        assert lower.text(lower.tokens(sentence))[:1] == words.text(words.tokens(sentence))[:1]
 
 
 def _tiny_translator(name="transformer", steps=60):

@@ -275,9 +275,13 @@ class TranslationTokenizer(Tokenizer):
                 glue_next = True
             out.append(token if glue or not out else " " + token)
         text = "".join(out)
-        if capitalize:
-            text = re.sub(r"^(\W*)(\w)", lambda m: m.group(1) + m.group(2).upper(), text, count=1)
-        return text
+        return capitalize_first(text) if capitalize else text
+
+
+def capitalize_first(text: str) -> str:
+    """Upper-cases the first letter or digit of ``text`` (after any leading punctuation): lower-cased output
+    made to read as a sentence."""
+    return re.sub(r"^(\W*)(\w)", lambda m: m.group(1) + m.group(2).upper(), text, count=1)
 
 
 def _registry() -> dict:
@@ -316,4 +320,4 @@ def from_config(config: dict):
 
 
 __all__ = ["TOKENIZERS", "CharNgramTokenizer", "MorphTokenizer", "Tokenizer", "TranslationTokenizer",
-           "WordTokenizer", "from_config", "make_tokenizer"]
+           "WordTokenizer", "capitalize_first", "from_config", "make_tokenizer"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..text.bpe import BPE
-from ..text.tokenize import make_tokenizer
+from ..text.tokenize import capitalize_first, make_tokenizer
 
 SPECIALS = ("<pad>", "<unk>", "<sos>", "<eos>")
 PAD, UNK, SOS, EOS = 0, 1, 2, 3
@@ -91,9 +91,10 @@ class Side:
         return np.array([SOS, *self.vocab.encode(tokens), EOS], dtype=np.int32)
 
     def text(self, tokens) -> str:
-        """Tokens -> natural text (subwords joined; words detokenised, first letter capitalised if lower-cased)."""
+        """Tokens -> natural text (subwords joined, words detokenised; the first letter capitalised if lower-cased)."""
         if self.subwords:
-            return self.tokenizer.decode(tokens)
+            text = self.tokenizer.decode(tokens)
+            return capitalize_first(text) if self.lower else text
         return self.tokenizer.detokenize(tokens, capitalize=self.lower)
 
     def to_dict(self) -> dict:
