@@ -321,10 +321,9 @@ def main(argv=None) -> dict:
             run_glove_reference, args.glove_src, glove_epochs, t) for t in threads} if args.glove_src else {}
         ref = next(iter(refs.values()), {"skipped": "no --glove-src given"})
         ours = _isolated(run_glove, glove_epochs)
+        results["glove"] = {"reference": ref, **{k: v for k, v in list(refs.items())[1:]}, "zeronlp": ours}
         if args.glove_entry:
-            results["glove_entry"] = _isolated(run_glove, glove_epochs, 1, "entry")
-        results["glove"] = {"reference": ref, **{k: v for k, v in list(refs.items())[1:]}, "zeronlp": ours,
-                            **({"zeronlp --updates entry": results.pop("glove_entry")} if args.glove_entry else {})}
+            results["glove"]["zeronlp --updates entry"] = _isolated(run_glove, glove_epochs, 1, "entry")
         if args.workers > 1:
             results["glove"][f"zeronlp --workers {args.workers}"] = _isolated(run_glove, glove_epochs, args.workers)
         print(f"\nGloVe on PTB: window 10, x_max 10, dim 100, {glove_epochs} epochs\n")

@@ -52,9 +52,10 @@ def main(argv=None) -> dict:
         if isinstance(programs, str):
             raise SystemExit(f"cannot build the reference: {programs}")
         seconds = glove_reference_inputs(programs, work)
+        if isinstance(seconds, str):
+            raise SystemExit(seconds)
         for out, n in (("start", 0), ("end", epochs)):
-            failed = isinstance(seconds, str) and seconds or glove_reference_train(programs, work, out, n, 1,
-                                                                                   seconds, binary=True)
+            failed = glove_reference_train(programs, work, out, n, 1, seconds, binary=True)
             if failed:
                 raise SystemExit(failed)
         words = ["<unk>" if w == "UNK_" else w for w in
