@@ -79,6 +79,20 @@ def test_resume_is_bit_for_bit(m30k, tmp_path, capsys):
     assert params and all(np.array_equal(a[k], b[k]) for k in params)
 
 
+def test_select_by_free_running_valid_perplexity(m30k, tmp_path, capsys):
+    status, _ = _train(tmp_path, "free", "--select-by", "free", "--epochs", "3", "--json", model="attention")
+    assert status == 0
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    free = figures["valid_perplexity_free_per_epoch"]
+    assert figures["select_by"] == "free" and len(free) == 3 == len(figures["valid_perplexity_per_epoch"])
+    assert figures["best_epoch"] == int(np.argmin(free)) + 1
+    _, teacher = _train(tmp_path, "teacher", "--epochs", "3", "--json", model="attention")
+    figures_teacher = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures_teacher["valid_perplexity_per_epoch"] == figures["valid_perplexity_per_epoch"]  # same training
+    assert figures_teacher["best_epoch"] == int(np.argmin(figures["valid_perplexity_per_epoch"])) + 1
+    assert "valid_perplexity_free_per_epoch" not in figures_teacher
+
+
 def _one_error_line(capsys, status, *needles):
     err = capsys.readouterr().err.strip()
     assert status == 2, err
@@ -108,6 +122,7 @@ def test_bad_input(m30k, tmp_path, capsys):
     assert main(["spiral", "--epochs", "1", "--out", str(other)]) == 0
     capsys.readouterr()
     _one_error_line(capsys, main(["translate", "text", "--model", str(other), "Ein Kind."]), "not a translation model")
+    _one_error_line(capsys, _train(tmp_path, "x", "--select-by", "free")[0], "needs a recurrent model")
     missing = tmp_path / "nope" / "m.npz"
     _one_error_line(capsys, _train(tmp_path, "x", "--out", str(missing))[0], "does not exist")
     assert not missing.parent.exists()

@@ -137,6 +137,18 @@ def test_teacher_forcing_one_equals_gold_inputs_and_zero_runs_free(name):
     assert model.forward(XS, TS) == pytest.approx(loss_gold, rel=1e-6)  # eval: teacher-forced
 
 
+@pytest.mark.parametrize("name", ["lstm", "additive"])
+def test_free_running_draws_nothing_from_the_random_stream(name):
+    """Measuring free-running perplexity between epochs must not change the training that follows."""
+    zeronlp.seed(0)
+    model = MODELS[name](1.0, 0.0)
+    model.eval()
+    model.eval_teacher_forcing = 0.0
+    before = zeronlp.backend.rng().bit_generator.state
+    model.forward(XS, TS)
+    assert zeronlp.backend.rng().bit_generator.state == before
+
+
 def test_beam_search_finishes_at_eos_and_normalises_length():
     class Toy:
         """Scores favour <eos> first with p 0.4, else 'a a <eos>' each at p 0.9."""

@@ -10,7 +10,7 @@ from .common import (CLIError, add_distributed, add_family, add_json, add_run_op
 
 OPTIONS = ("model", "data", "src", "tgt", "tokenizer", "merges", "min_freq", "max_tokens", "size", "epochs",
            "batch_size", "lr", "max_grad", "teacher_forcing", "layers", "hidden", "wordvec", "heads", "d_model", "d_ff",
-           "dropout", "attention", "label_smoothing", "warmup", "embedding_init", "beam")
+           "dropout", "attention", "label_smoothing", "warmup", "embedding_init", "select_by", "beam")
 
 
 def register(sub) -> None:
@@ -50,6 +50,9 @@ def register(sub) -> None:
                    help="transformer: warm-up steps, then linear decay to 0 (default 0: a constant rate)")
     t.add_argument("--embedding-init", choices=["normal", "xavier"], default=None,
                    help="transformer token and position tables: xavier (the reference's, default) or normal (chapter 9)")
+    t.add_argument("--select-by", choices=["teacher", "free"], default=None,
+                   help="epoch kept: least valid perplexity teacher-forced (default) or, for recurrent models, "
+                        "free-running as batch means (the reference's choice)")
     t.add_argument("--beam", type=positive_int, default=None, help="beam width of the final test BLEU (default 1)")
     add_seed(t)
     t.add_argument("--out", metavar="PATH", help="save the trained model (.npz) to PATH")

@@ -68,6 +68,7 @@ class TranslateConfig:
     label_smoothing: float = 0.0  # transformer, training loss only
     warmup: int = 0  # transformer: linear warm-up steps, then a linear decay to 0 (0: constant lr)
     embedding_init: str = "xavier"  # transformer token and position tables: xavier (the reference) | normal (chapter 9)
+    select_by: str = "teacher"  # epoch kept: lowest valid perplexity teacher-forced | free (running, batch means)
     beam: int = 1  # decoding of the final evaluation (1: greedy)
     alpha: float = 1.0  # length normalisation: score / length^alpha
 
@@ -80,6 +81,11 @@ class TranslateConfig:
             raise ValueError(f"tokenizer must be 'words' or 'bpe', got {self.tokenizer!r}")
         if self.embedding_init not in ("normal", "xavier"):
             raise ValueError(f"embedding_init must be 'normal' or 'xavier', got {self.embedding_init!r}")
+        if self.select_by not in ("teacher", "free"):
+            raise ValueError(f"select_by must be 'teacher' or 'free', got {self.select_by!r}")
+        if self.select_by == "free" and self.model == "transformer":
+            raise ValueError("--select-by free needs a recurrent model (lstm, attention): the Transformer's "
+                             "decoder is not run free in training")
         if self.attention not in ("additive", "dot"):
             raise ValueError(f"attention must be 'additive' or 'dot', got {self.attention!r}")
         if not 0.0 <= self.teacher_forcing <= 1.0:
@@ -249,10 +255,16 @@ def make_trainer(config: TranslateConfig, data: TranslationData, *, model=None, 
         total = config.epochs * len(source)
         callbacks.append(LearningRate(LinearDecay(config.lr, total, final_ratio=0.0, warmup=config.warmup)))
     valid = data.splits["valid"]
-    callbacks += [Evaluate("valid_perplexity", lambda m: perplexity(m, valid), label="valid perplexity"),
-                  KeepBest("valid_perplexity")]
+    callbacks.append(Evaluate("valid_perplexity", lambda m: perplexity(m, valid), label="valid perplexity"))
+    if config.select_by == "free":  # the reference keeps the epoch of least free-running valid loss (batch means)
+        callbacks.append(Evaluate(FREE_VALID, lambda m: perplexity(m, valid, free_running=True, average="batches"),
+                                  label="valid perplexity free-running"))
+    callbacks.append(KeepBest(FREE_VALID if config.select_by == "free" else "valid_perplexity"))
     return Trainer(model, optimizer if optimizer is not None else Adam(lr=config.lr), source, epochs=config.epochs,
                    max_grad=config.max_grad, callbacks=callbacks, **trainer_options)
+
+
+FREE_VALID = "valid_perplexity_free_batch_mean"
 
 
 def best_params(trainer: Trainer):

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 
 from .data import Side
-from .recipe import TranslateConfig, batch_losses, best_params, load_data, make_trainer, perplexity, perplexity_of
+from .recipe import FREE_VALID, TranslateConfig, batch_losses, best_params, load_data, make_trainer, perplexity, perplexity_of
 from .use import Translator, model_meta, save
 
 
@@ -48,12 +48,15 @@ def finish_training(trainer, config: TranslateConfig, data, out=None, plot=None)
         "model": config.model, "valid_perplexity": perplexity(model, data.splits["valid"]),
         "test_perplexity": perplexity(model, test), "bleu": scores["bleu"], "bleu_tokenized": scores["bleu_tokenized"],
         "signature": scores["signature"], "beam": config.beam, "epochs": trainer.epoch,
-        "valid_perplexity_per_epoch": history.get("valid_perplexity", []),
+        "valid_perplexity_per_epoch": history.get("valid_perplexity", []), "select_by": config.select_by,
+        "best_epoch": best_epoch(history, keep),
         "seconds_per_epoch": float(np.mean(per_epoch)) if per_epoch else trainer.seconds / max(trainer.epoch, 1),
         "seconds": trainer.seconds, "src_vocab": len(data.src_side.vocab), "tgt_vocab": len(data.tgt_side.vocab),
         "train_pairs": len(data.splits["train"]), "dropped_pairs": len(data.splits["train"].dropped),
         "parameters": model.num_params(),
     }
+    if FREE_VALID in history:
+        figures["valid_perplexity_free_per_epoch"] = history[FREE_VALID]
     if hasattr(model, "eval_teacher_forcing"):  # the reference's RNN convention: perplexity without teacher forcing
         free = batch_losses(model, test, free_running=True)  # decoded once, averaged both ways
         figures["test_perplexity_free"] = perplexity_of(*free)
@@ -64,6 +67,12 @@ def finish_training(trainer, config: TranslateConfig, data, out=None, plot=None)
     if plot:
         plot_training(history, plot)
     return figures
+
+
+def best_epoch(history: dict, keep) -> int | None:
+    """The 1-based epoch whose parameters ``keep`` (a KeepBest) holds: the first least of its figure."""
+    values = history.get(keep.monitor) if keep is not None and keep.params is not None else None
+    return int(np.argmin(values)) + 1 if values else None
 
 
 def plot_training(history: dict, path) -> None:
