@@ -43,6 +43,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 OOV = ("computerization", "bankrupted", "reinvestments")
@@ -103,7 +104,7 @@ def run_glove(epochs: int, workers: int = 1, updates: str = "batch", seed: int =
 def _over_seeds(fn, seeds, *args) -> dict:
     """``fn(*args, seed)`` in its own process once per seed: one run's figures as they are; for several, seconds,
     analogy and WS353 averaged, their standard deviations added (``*_sd``) and each run kept in ``runs``."""
-    runs = [dict(_isolated(fn, *args, seed), seed=seed) for seed in seeds]
+    runs = [dict(_isolated(partial(fn, seed=seed), *args), seed=seed) for seed in seeds]
     if len(runs) == 1 or "skipped" in runs[0]:
         return runs[0]
     mean = dict(runs[0], runs=[{k: r.get(k) for k in ("seed", "seconds", "analogy", "ws353")} for r in runs])
