@@ -18,8 +18,9 @@ that all ranks run the same configuration (one clear error on every rank otherwi
 parameters, optimizer state and random generator. Only rank 0 shows progress and writes checkpoints.
 
 Failure: every collective waits at most ``timeout`` seconds (``ZERONLP_MPI_TIMEOUT``, default 300) and
-then raises ``DistributedError``. A process that leaves with an error, or in the middle of a collective,
-exits without ``MPI_Finalize``, so ``mpiexec`` stops the other ranks at once instead of leaving them hanging.
+then raises ``DistributedError``. A process that leaves with an error in the middle of a training or a
+collective ends with ``MPI_Abort`` instead of ``MPI_Finalize``, so ``mpiexec`` stops the other ranks at once
+instead of leaving them hanging.
 CuPy gradients are copied to the host around the MPI call (``backend.to_cpu``/``to_gpu``); with
 ``ZERONLP_MPI_CUDA_AWARE=1`` they are handed to a CUDA-aware MPI as they are.
 """
@@ -72,12 +73,19 @@ def _mpi():
 
 
 def _finalize() -> None:
-    """At exit: ``MPI_Finalize`` only when no collective or training was interrupted. Otherwise the process
-    leaves without it and ``mpiexec`` ends every other rank (instead of each waiting for the missing one)."""
+    """At exit: ``MPI_Finalize`` when no collective or training was interrupted. Otherwise ``MPI_Abort``: the
+    launcher ends every other rank at once (instead of each waiting for the missing one), and this process does
+    not linger in the interpreter's teardown with requests still in flight (a rare hang under CI)."""
     from mpi4py import MPI
 
-    if _STATE["finalize"] and _STATE["busy"] == 0 and MPI.Is_initialized() and not MPI.Is_finalized():
+    if not _STATE["finalize"] or not MPI.Is_initialized() or MPI.Is_finalized():
+        return
+    if _STATE["busy"] == 0:
         MPI.Finalize()
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    MPI.COMM_WORLD.Abort(1)
 
 
 class Communicator:
