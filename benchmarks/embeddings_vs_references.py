@@ -17,6 +17,10 @@
   PTB train as one token stream (``<eos>`` between sentences; the reference refuses ``<unk>`` in its
   vocabulary, so it reads ``UNK_``).
   Without the source or a compiler the reference row says so and the issue's figures are printed instead.
+  ``--glove-seeds 1,2,3`` runs both once per seed (the reference with ``srand`` k and its counts shuffled
+  with seed k, zeronlp with ``--seed`` k) and compares the means: one run's WS353 moves by about 0.01 with
+  the seed, more than the issue's 0.005 margin. ``--workers 2`` adds zeronlp with two processes, the
+  parallelism to set beside the reference's threads (parallel updates raise WS353 for both programs).
   ``--glove-entry`` adds zeronlp's per-entry updates (``glove train --updates entry``, the reference's own
   loop; ``benchmarks/glove_same_start.py`` runs it from the reference's initial weights in its order).
 * **fastText** on PTB against gensim ``FastText`` (2 workers, seed 0), CBOW and skip-gram, 10 epochs, dim 100,
