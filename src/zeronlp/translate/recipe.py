@@ -34,6 +34,7 @@ from ..training import Callback, Evaluate, KeepBest, LearningRate, PaddedBatches
 from .data import PAD, PairSet, Side, build_sides, encode_pairs
 
 MODELS = ("lstm", "attention", "transformer")
+FREE_VALID = "valid_perplexity_free_batch_mean"  # history key of --select-by free
 DATASETS = ("multi30k",)
 
 
@@ -256,15 +257,15 @@ def make_trainer(config: TranslateConfig, data: TranslationData, *, model=None, 
         callbacks.append(LearningRate(LinearDecay(config.lr, total, final_ratio=0.0, warmup=config.warmup)))
     valid = data.splits["valid"]
     callbacks.append(Evaluate("valid_perplexity", lambda m: perplexity(m, valid), label="valid perplexity"))
+    monitor = "valid_perplexity"
     if config.select_by == "free":  # the reference keeps the epoch of least free-running valid loss (batch means)
-        callbacks.append(Evaluate(FREE_VALID, lambda m: perplexity(m, valid, free_running=True, average="batches"),
+        monitor = FREE_VALID
+        callbacks.append(Evaluate(monitor, lambda m: perplexity(m, valid, free_running=True, average="batches"),
                                   label="valid perplexity free-running"))
-    callbacks.append(KeepBest(FREE_VALID if config.select_by == "free" else "valid_perplexity"))
+    callbacks.append(KeepBest(monitor))
     return Trainer(model, optimizer if optimizer is not None else Adam(lr=config.lr), source, epochs=config.epochs,
                    max_grad=config.max_grad, callbacks=callbacks, **trainer_options)
 
-
-FREE_VALID = "valid_perplexity_free_batch_mean"
 
 
 def best_params(trainer: Trainer):

@@ -7,7 +7,8 @@ import dataclasses
 import numpy as np
 
 from .data import Side
-from .recipe import FREE_VALID, TranslateConfig, batch_losses, best_params, load_data, make_trainer, perplexity, perplexity_of
+from .recipe import (FREE_VALID, TranslateConfig, batch_losses, best_params, load_data, make_trainer, perplexity,
+                     perplexity_of)
 from .use import Translator, model_meta, save
 
 
