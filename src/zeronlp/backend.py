@@ -92,6 +92,12 @@ def sum_rows(indices, values, weights=None, source=None):
     materialises ``values[source]``.
     """
     xp = get_array_module(indices, values)
+    if xp is np:
+        from . import kernels
+
+        done = kernels.sum_rows(indices, values, weights=weights, source=source)  # one pass, when compiled
+        if done is not None:
+            return done
     indices = indices.reshape(-1)
     values = values.reshape(len(values), -1)
     r = indices.size
@@ -114,9 +120,14 @@ def sum_rows(indices, values, weights=None, source=None):
 def csr_matmul(data, cols, indptr, dense):
     """S @ dense for the sparse (len(indptr) - 1, M) matrix S in CSR form (row i holds ``data[k]`` at
     column ``cols[k]`` for k in indptr[i]:indptr[i + 1]); dense (M, D) -> (rows, D). SciPy on the CPU,
-    ``cupyx.scipy.sparse`` on a GPU."""
+    ``cupyx.scipy.sparse`` on a GPU; on the CPU the compiled loop of ``kernels`` when Numba is installed."""
     xp = get_array_module(dense)
     if xp is np:
+        from . import kernels
+
+        done = kernels.csr_matmul(data, cols, indptr, dense)
+        if done is not None:
+            return done
         import scipy.sparse as sparse
     else:  # pragma: no cover - GPU only
         import cupyx.scipy.sparse as sparse

@@ -74,3 +74,55 @@ def test_compiled_sparse_sgd_is_the_numpy_update_bit_for_bit(dtype):
     assert not sgd_rows(p[:, :3], rows, values[:, :3], 0.37)  # not contiguous: the caller's NumPy path
     assert not sgd_rows(p, rows, values[:, :3], 0.37)  # values of another width
     assert not sgd_rows(p, rows + 40, values, 0.37)  # a row outside p
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_csr_matmul_is_scipys_product_bit_for_bit(dtype):
+    pytest.importorskip("numba")
+    import scipy.sparse
+    from zeronlp import kernels
+
+    r = np.random.default_rng(2)
+    dense = r.standard_normal((300, 9)).astype(dtype)
+    for rows, nnz in ((40, 900), (5, 0), (0, 0)):
+        indptr = np.sort(np.concatenate([[0, nnz], r.integers(0, nnz + 1, max(rows - 1, 0))]))[:rows + 1]
+        cols, data = r.integers(0, 300, nnz), r.standard_normal(nnz).astype(dtype)
+        expected = scipy.sparse.csr_matrix((data, cols, indptr), shape=(rows, 300)) @ dense
+        got = kernels.csr_matmul(data, cols, indptr, dense)
+        assert got is not None and got.dtype == dtype
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(backend.csr_matmul(data, cols, indptr, dense), expected)
+
+
+def test_compiled_csr_matmul_declines_what_it_cannot_do():
+    pytest.importorskip("numba")
+    from zeronlp import kernels
+
+    dense = np.ones((4, 2), np.float32)
+    one = np.ones(2, np.float32)
+    assert kernels.csr_matmul(one, np.array([0, 4]), np.array([0, 2]), dense) is None  # column out of range
+    assert kernels.csr_matmul(one, np.array([0, 1]), np.array([0, 3]), dense) is None  # indptr past the end
+    assert kernels.csr_matmul(one.astype(np.float64), np.array([0, 1]), np.array([0, 2]), dense) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_sum_rows_is_the_numpy_path_bit_for_bit(dtype, monkeypatch):
+    pytest.importorskip("numba")
+    from zeronlp import kernels
+
+    r = np.random.default_rng(4)
+    cases = []
+    for n_ids, high in ((1, 5), (50, 70000), (5000, 30)):
+        ids = r.integers(0, high, size=n_ids)
+        cases.append((ids, r.standard_normal((n_ids, 3)).astype(dtype), None, None))
+    src = r.integers(0, 7, size=400)
+    cases.append((r.integers(0, 90, size=400), r.standard_normal((7, 5)).astype(dtype), r.standard_normal(400), src))
+    for ids, values, weights, source in cases:
+        fast = backend.sum_rows(ids, values, weights=weights, source=source)
+        monkeypatch.setattr(kernels, "sum_rows", lambda *a, **k: None)
+        plain = backend.sum_rows(ids, values, weights=weights, source=source)
+        monkeypatch.undo()
+        np.testing.assert_array_equal(fast[0], plain[0])
+        assert fast[1].dtype == plain[1].dtype == dtype
+        np.testing.assert_array_equal(fast[1], plain[1])
+    assert kernels.sum_rows(np.array([-1, 2]), np.ones((2, 2))) is None  # NumPy's path says what is wrong
