@@ -11,8 +11,8 @@ Without Numba (or on a GPU) ``compiled()`` is None and the callers keep their Nu
   0.06 ms against 0.24 ms).
 - ``csr_rows`` / ``distinct_rows_sum``: ``backend.csr_matmul`` (S @ dense for a CSR matrix) and
   ``backend.sum_rows`` (rows that receive repeated indices, summed) in one pass each, without SciPy's
-  matrix construction or a sort over the indices: the gathers and scatters of every embedding layer
-  (word2vec, fastText's subword bags, Doc2Vec). Each row sums its terms in the same order as the NumPy path.
+  matrix construction or a sort over the indices: the gathers and scatters of the embedding layers
+  (``sum_rows`` only for ids beyond 2**16, fastText's n-gram rows, where NumPy cannot sort by radix). Each row sums its terms in the same order as the NumPy path.
 - ``glove_entries``: GloVe's loss, gradient and AdaGrad step entry by entry, as the reference code's loop
   (``models.glove.GloVe(updates="entry")``); the NumPy path is the same model stepped one entry at a time.
 """
@@ -211,7 +211,9 @@ def _slots(size: int) -> np.ndarray:
 
 def sum_rows(indices, values, weights=None, source=None):
     """``backend.sum_rows`` (distinct sorted rows, their summed values) with the compiled loop, or None
-    when it does not apply (no Numba, not NumPy arrays, negative indices, values not float32/float64)."""
+    when it does not apply (no Numba, not NumPy arrays, negative indices, values not float32/float64) or does
+    not pay: ids below 2**16, which NumPy sorts by radix (8,192 ids of 101 floats: 0.21 ms against 0.19 ms;
+    fastText's 20,000 ids up to 150,000: 0.96 ms against 1.96 ms)."""
     k = compiled()
     if k is None or not _plain(indices, values) or values.dtype not in (np.float32, np.float64):
         return None
@@ -222,15 +224,16 @@ def sum_rows(indices, values, weights=None, source=None):
     values = np.ascontiguousarray(values.reshape(len(values), -1))
     R = len(indices)
     source = np.arange(R, dtype=np.int64) if source is None else source.reshape(-1).astype(np.int64, copy=False)
+    if R == 0 or indices.max() < 65536:  # NumPy's radix sort of uint16 keys is as fast there
+        return None
     if len(source) != R or (weights is not None and weights.size != R) or (source.size and (
-            source.min() < 0 or source.max() >= len(values))) or (R and indices.min() < 0):
+            source.min() < 0 or source.max() >= len(values))) or indices.min() < 0:
         return None
     weights = (np.ones(R, dtype=values.dtype) if weights is None
                else weights.reshape(-1).astype(values.dtype, copy=False))
     rows = np.empty(R, dtype=np.int64)
     sums = np.empty((R, values.shape[1]), dtype=values.dtype)
-    U = k.distinct_rows_sum(indices, values, weights, source, _slots(int(indices.max()) + 1 if R else 0), rows,
-                            sums)
+    U = k.distinct_rows_sum(indices, values, weights, source, _slots(int(indices.max()) + 1), rows, sums)
     return rows[:U], sums[:U]
 
 

@@ -112,12 +112,14 @@ def test_compiled_sum_rows_is_the_numpy_path_bit_for_bit(dtype, monkeypatch):
 
     r = np.random.default_rng(4)
     cases = []
-    for n_ids, high in ((1, 5), (50, 70000), (5000, 30)):
-        ids = r.integers(0, high, size=n_ids)
+    for n_ids, high in ((1, 5), (50, 70000), (5000, 30)):  # ids beyond 2**16: where the kernel is used
+        ids = 65536 + r.integers(0, high, size=n_ids)
         cases.append((ids, r.standard_normal((n_ids, 3)).astype(dtype), None, None))
     src = r.integers(0, 7, size=400)
-    cases.append((r.integers(0, 90, size=400), r.standard_normal((7, 5)).astype(dtype), r.standard_normal(400), src))
+    cases.append((70000 + r.integers(0, 90, size=400), r.standard_normal((7, 5)).astype(dtype),
+                  r.standard_normal(400), src))
     for ids, values, weights, source in cases:
+        assert kernels.sum_rows(ids, values, weights=weights, source=source) is not None
         fast = backend.sum_rows(ids, values, weights=weights, source=source)
         monkeypatch.setattr(kernels, "sum_rows", lambda *a, **k: None)
         plain = backend.sum_rows(ids, values, weights=weights, source=source)
@@ -125,4 +127,5 @@ def test_compiled_sum_rows_is_the_numpy_path_bit_for_bit(dtype, monkeypatch):
         np.testing.assert_array_equal(fast[0], plain[0])
         assert fast[1].dtype == plain[1].dtype == dtype
         np.testing.assert_array_equal(fast[1], plain[1])
-    assert kernels.sum_rows(np.array([-1, 2]), np.ones((2, 2))) is None  # NumPy's path says what is wrong
+    assert kernels.sum_rows(np.array([5, 2]), np.ones((2, 2))) is None  # below 2**16 NumPy's radix sort is as fast
+    assert kernels.sum_rows(np.array([-1, 70000]), np.ones((2, 2))) is None  # NumPy's path says what is wrong

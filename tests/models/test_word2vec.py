@@ -318,3 +318,11 @@ def test_training_without_numba_gives_the_compiled_result(model, monkeypatch):
         _, vectors, _ = train_word2vec(corpus, id_to_word, config, verbose=False)
         results.append(vectors.vectors)
     np.testing.assert_allclose(results[1], results[0], rtol=1e-4, atol=1e-5)
+
+
+def test_fast_preset_keeps_skipgrams_words_in_flight_with_workers():
+    """Hogwild skip-gram: each of N workers steps on 1024 / N centre words (2 x 1024 diverged on PTB)."""
+    assert make_config("fast", model="skipgram", workers=2).batch_size == 512
+    assert make_config("fast", model="skipgram", workers=2, batch_size=1024).batch_size == 1024  # asked for
+    assert make_config("fast", model="skipgram").batch_size == 1024
+    assert make_config("fast", model="cbow", workers=2).batch_size == 1024

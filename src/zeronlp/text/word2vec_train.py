@@ -99,6 +99,13 @@ def make_config(preset: str = "fast", **overrides) -> Word2VecConfig:
         # every path starts at the root: with hierarchical softmax the top inner nodes receive the summed
         # gradient of the whole batch, and 1024 words at 0.025 per word diverge; 128 trains well
         fields["batch_size"] = HS_BATCH_SIZE
+    workers = fields.get("workers", 1)
+    if (preset == "fast" and fields.get("model") == "skipgram" and isinstance(workers, int) and workers > 1
+            and "batch_size" not in given):
+        # Hogwild: every worker's step is in flight at once, and skip-gram's ~6 pairs per centre word sum many
+        # gradients into a frequent output row; 2 workers x 1024 centre words on PTB diverged or, worse, ended
+        # at 0.2 % analogy (512 each: 3.2-3.4 %, one process 3.9 %): keep the words in flight at one batch's
+        fields["batch_size"] = max(1, fields.get("batch_size", Word2VecConfig.batch_size) // workers)
     return Word2VecConfig(**fields).validate()
 
 
