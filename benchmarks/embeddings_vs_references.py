@@ -451,7 +451,8 @@ def main(argv=None) -> dict:
         results["fasttext"] = {}
         models = ["cbow"] if args.quick else args.models.split(",")
         for model in models:
-            runs = {"gensim": [], "zeronlp": []} | ({f"zeronlp --workers {args.workers}": []} if args.workers > 1 else {})
+            sides = ["gensim", "zeronlp"] + ([f"zeronlp --workers {args.workers}"] if args.workers > 1 else [])
+            runs = {side: [] for side in sides}
             for _ in range(args.repeat):  # interleaved: every side meets the same load
                 runs["gensim"].append(_isolated(run_fasttext_gensim, model, ft_epochs))
                 runs["zeronlp"].append(_isolated(run_fasttext_zeronlp, model, ft_epochs))

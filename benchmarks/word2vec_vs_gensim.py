@@ -9,12 +9,12 @@ the same dimension / window / negatives / epochs and its defaults otherwise; zer
 ``text.word2vec_train.train_word2vec`` with ``make_config("fast")``, what ``zeronlp word2vec
 train`` runs. Both vector sets are scored by the same code (``WordVectors``) on gensim's test
 data: Google analogies (``questions-words.txt``, restrict_vocab=10000, case-insensitive) and
-WordSim353 (Spearman). gensim and zeronlp alternate ``--repeat`` times; the table shows each side's median
-run and the ratio of the median wall times (a busy machine slows both alike). gensim runs 2 worker threads;
+WordSim353 (Spearman). gensim and zeronlp alternate ``--repeat`` times; the table shows each side's median run
+and the ratio of the median wall times (a busy machine slows both alike). gensim runs 2 worker threads;
 ``--workers 2`` (the default) adds zeronlp with 2 Hogwild processes, interleaved too, and the targets (time
 ratio <= 1.5, moonshot <= 1.0 at equal or better analogy accuracy) are judged on it, at equal parallelism; one
-zeronlp process against gensim's two threads is in the table as well. The book's recipe (``--preset book``) is timed on a fraction of an
-epoch and extrapolated to a whole epoch.
+zeronlp process against gensim's two threads is in the table as well. The book's recipe (``--preset book``) is
+timed on a fraction of an epoch and extrapolated to a whole epoch.
 """
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ Without Numba (or on a GPU) ``compiled()`` is None and the callers keep their Nu
 - ``csr_rows`` / ``distinct_rows_sum``: ``backend.csr_matmul`` (S @ dense for a CSR matrix) and
   ``backend.sum_rows`` (rows that receive repeated indices, summed) in one pass each, without SciPy's
   matrix construction or a sort over the indices: the gathers and scatters of the embedding layers
-  (``sum_rows`` only for ids beyond 2**16, fastText's n-gram rows, where NumPy cannot sort by radix). Each row sums its terms in the same order as the NumPy path.
+  (``sum_rows`` only for ids beyond 2**16, fastText's n-gram rows, where NumPy cannot sort by radix).
+  Each output row sums its terms in the NumPy path's order: the results are equal bit for bit.
 - ``glove_entries``: GloVe's loss, gradient and AdaGrad step entry by entry, as the reference code's loop
   (``models.glove.GloVe(updates="entry")``); the NumPy path is the same model stepped one entry at a time.
 """
@@ -184,8 +185,8 @@ def _plain(*arrays) -> bool:
 
 def csr_matmul(data, cols, indptr, dense):
     """``backend.csr_matmul`` with the compiled loop: (len(indptr) - 1, D), or None when it does not apply
-    (no Numba, not NumPy, dense not 2-D float32/float64, data of another dtype, or indices to be checked
-    by SciPy)."""
+    (no Numba, not NumPy, dense not 2-D float32/float64, data of another dtype, or an index out of range or
+    a malformed indptr: those take SciPy's path, as without Numba)."""
     k = compiled()
     if (k is None or not _plain(data, cols, indptr, dense) or dense.ndim != 2
             or dense.dtype not in (np.float32, np.float64) or data.dtype != dense.dtype
