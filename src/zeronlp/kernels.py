@@ -202,8 +202,8 @@ def csr_matmul(data, cols, indptr, dense):
 _scratch = threading.local()
 
 
-def _slots(size: int) -> np.ndarray:
-    """A per-thread array of at least ``size`` entries, all -1 (the kernels leave it so)."""
+def slots(size: int) -> np.ndarray:
+    """A per-thread scratch array of at least ``size`` entries, all -1 (the kernels that take it leave it so)."""
     slot = getattr(_scratch, "slot", None)
     if slot is None or len(slot) < size:
         slot = _scratch.slot = np.full(max(size, 2 * len(slot) if slot is not None else size), -1, dtype=np.int64)
@@ -222,20 +222,21 @@ def sum_rows(indices, values, weights=None, source=None):
             source is not None and not _plain(source)):
         return None
     indices = indices.reshape(-1).astype(np.int64, copy=False)
-    values = np.ascontiguousarray(values.reshape(len(values), -1))
     R = len(indices)
-    source = np.arange(R, dtype=np.int64) if source is None else source.reshape(-1).astype(np.int64, copy=False)
-    if R == 0 or indices.max() < 65536:  # NumPy's radix sort of uint16 keys is as fast there
+    top = int(indices.max()) if R else -1
+    if top < 65536 or indices.min() < 0:  # declined first: NumPy's radix sort of uint16 keys is as fast there
         return None
-    if len(source) != R or (weights is not None and weights.size != R) or (source.size and (
-            source.min() < 0 or source.max() >= len(values))) or indices.min() < 0:
+    values = np.ascontiguousarray(values.reshape(len(values), -1))
+    source = np.arange(R, dtype=np.int64) if source is None else source.reshape(-1).astype(np.int64, copy=False)
+    if len(source) != R or (weights is not None and weights.size != R) or (
+            source.min() < 0 or source.max() >= len(values)):
         return None
     weights = (np.ones(R, dtype=values.dtype) if weights is None
                else weights.reshape(-1).astype(values.dtype, copy=False))
     rows = np.empty(R, dtype=np.int64)
     sums = np.empty((R, values.shape[1]), dtype=values.dtype)
-    U = k.distinct_rows_sum(indices, values, weights, source, _slots(int(indices.max()) + 1), rows, sums)
+    U = k.distinct_rows_sum(indices, values, weights, source, slots(top + 1), rows, sums)
     return rows[:U], sums[:U]
 
 
-__all__ = ["compiled", "available", "sgd_rows", "csr_matmul", "sum_rows"]
+__all__ = ["compiled", "available", "slots", "sgd_rows", "csr_matmul", "sum_rows"]

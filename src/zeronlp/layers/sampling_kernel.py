@@ -57,7 +57,7 @@ class CompiledNegativeSamplingLoss(NegativeSamplingLoss):
         h, ids = self._compiled_cache
         W, = self.params
         ds = ((sigmoid(s) - (sign > 0)) * (dout / len(s))).astype(h.dtype, copy=False)
-        slot = self._slots(W.shape[0])
+        slot = kernels.slots(W.shape[0])
         rows = np.empty(ids.size, dtype=np.int64)
         values = np.empty((ids.size, W.shape[1]), dtype=W.dtype)
         dh = np.empty_like(h)
@@ -69,12 +69,6 @@ class CompiledNegativeSamplingLoss(NegativeSamplingLoss):
             grad[...] = 0
             grad[rows[:U]] = values[:U]
         return dh
-
-    def _slots(self, V: int) -> np.ndarray:
-        slot = getattr(self, "_slot", None)
-        if slot is None or len(slot) != V:
-            slot = self._slot = np.full(V, -1, dtype=np.int64)
-        return slot
 
 
 __all__ = ["CompiledNegativeSamplingLoss"]
