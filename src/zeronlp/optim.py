@@ -227,6 +227,10 @@ class AdaGrad(Optimizer):
         h += g * g
         p -= self.lr * g / (get_array_module(h).sqrt(h) + self.eps)
 
+    def _sparse_step(self, p, g, s):
+        if not kernels.adagrad_rows(p, s["h"], g.rows, g.values, self.lr, self.eps):  # one compiled pass
+            super()._sparse_step(p, g, s)
+
 
 class RMSprop(Optimizer):
     """h <- rho h + (1 - rho) g^2;  p <- p - lr * g / (sqrt(h) + eps)  (Tieleman & Hinton, 2012)."""

@@ -129,3 +129,29 @@ def test_compiled_sum_rows_is_the_numpy_path_bit_for_bit(dtype, monkeypatch):
         np.testing.assert_array_equal(fast[1], plain[1])
     assert kernels.sum_rows(np.array([5, 2]), np.ones((2, 2))) is None  # below 2**16 NumPy's radix sort is as fast
     assert kernels.sum_rows(np.array([-1, 70000]), np.ones((2, 2))) is None  # NumPy's path says what is wrong
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_sparse_adagrad_is_the_numpy_update_bit_for_bit(dtype):
+    pytest.importorskip("numba")
+    from zeronlp.kernels import adagrad_rows
+    from zeronlp.optim import AdaGrad, Optimizer
+
+    r = np.random.default_rng(2)
+    p = r.standard_normal((40, 7)).astype(dtype)
+    grad = RowSparseGrad(p.shape, like=p)
+    compiled, plain = AdaGrad(lr=0.05), AdaGrad(lr=0.05)
+    p_compiled, p_plain = p.copy(), p.copy()
+    for step in range(4):  # the state accumulates over steps
+        grad.rows = r.permutation(40)[:25]  # distinct, unsorted
+        grad.values = r.standard_normal((25, 7)).astype(dtype)
+        compiled.update([p_compiled], [grad])
+        plain.iterations += 1
+        if not plain.state:
+            plain.init_state([p_plain])
+        Optimizer._sparse_step(plain, p_plain, grad, plain.state[0])  # the gather, NumPy step and scatter
+        np.testing.assert_array_equal(p_compiled, p_plain)
+        np.testing.assert_array_equal(compiled.state[0]["h"], plain.state[0]["h"])
+    h = compiled.state[0]["h"]
+    assert not adagrad_rows(p, h[:, :3], grad.rows, grad.values, 0.1, 1e-7)  # state of another shape
+    assert not adagrad_rows(p, h, grad.rows + 30, grad.values, 0.1, 1e-7)  # a row outside p

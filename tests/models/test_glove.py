@@ -37,12 +37,70 @@ def test_glove_loss_value():
     np.testing.assert_allclose(glove_weight(np.array([1.0, 100.0, 400.0])), [100 ** -0.75, 1, 1])
 
 
-def test_model_gradients_with_repeated_rows():
+@pytest.mark.parametrize("path", ["layers", pytest.param("compiled", marks=pytest.mark.skipif(
+    not kernels.available(), reason="the compiled minibatch kernels need Numba"))])
+def test_model_gradients_with_repeated_rows(path, monkeypatch):
+    if path == "layers":
+        monkeypatch.setattr(kernels, "compiled", lambda: None)
     zeronlp.seed(0)
     model = GloVe(6, 3, x_max=2.0)
     rows, cols = np.array([0, 2, 2, 5]), np.array([1, 1, 3, 2])
     errors = assert_gradients(model, [rows, cols, np.array([0.5, 3.0, 1.0, 2.5])])
     assert max(errors.values()) < 1e-6
+    assert (model._entries is None) == (path == "layers")
+
+
+@pytest.mark.skipif(not kernels.available(), reason="the compiled minibatch kernels need Numba")
+@pytest.mark.parametrize("sparse", [True, False])
+def test_compiled_minibatch_equals_the_layers_path(sparse, monkeypatch):
+    """kernels.glove_scores / glove_gradients == GloVeLoss between two Embeddings: the loss up to rounding,
+    the gradients bit for bit given the same f(x) diff, and AdaGrad steps on them alike."""
+    r = np.random.default_rng(4)
+    batches = [_entries(r, 30, 500) for _ in range(3)]  # many repeated words
+    runs = {}
+    for path in ("compiled", "layers"):
+        if path == "layers":
+            monkeypatch.setattr(kernels, "compiled", lambda: None)
+        zeronlp.seed(0)
+        model = GloVe(30, 8, x_max=10.0, sparse=sparse)
+        optimizer = gt.reference_adagrad(model, 0.05)
+        losses, grads = [], []
+        for batch in batches:
+            losses.append(model.forward(*batch))
+            model.backward()
+            grads.append([g.to_dense() if sparse else g.copy() for g in model.grads])
+            optimizer.update(model.params, model.grads)
+        runs[path] = losses, grads, [p.copy() for p in model.params]
+        monkeypatch.undo()
+    (loss_c, grads_c, params_c), (loss_l, grads_l, params_l) = runs["compiled"], runs["layers"]
+    np.testing.assert_allclose(loss_c, loss_l, rtol=1e-5)
+    for a, b in zip(sum(grads_c, []) + params_c, sum(grads_l, []) + params_l):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    # bit for bit: the compiled sums from the layers' f(x) diff
+    zeronlp.seed(0)
+    model = GloVe(30, 8, x_max=10.0)
+    rows, cols, x = batches[0]
+    model.forward(rows, cols, x)
+    monkeypatch.setattr(kernels, "compiled", lambda: None)
+    model.loss_layer.forward(model.word.forward(rows), model.context.forward(cols), x.astype(np.float32))
+    fdiff = model.loss_layer.cache[2]
+    model._entries = model._entries[:2] + (fdiff,)
+    monkeypatch.undo()
+    model.backward()
+    compiled = [g.to_dense() for g in model.grads]
+    monkeypatch.setattr(kernels, "compiled", lambda: None)
+    model.forward(rows, cols, x)
+    model.backward()
+    for a, b in zip(compiled, [g.to_dense() for g in model.grads]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_compiled_path_names_bad_entries():
+    model = GloVe(6, 3)
+    with pytest.raises(ValueError, match="word id 6 is outside the vocabulary of 6"):
+        model.forward(np.array([0, 6]), np.array([1, 2]), np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match="GloVe(Loss)? got"):  # the compiled path or the layers
+        model.forward(np.array([0, 1]), np.array([1, 2, 3]), np.array([1.0, 2.0]))
 
 
 def test_cooccurrence_is_distance_weighted_and_symmetric():

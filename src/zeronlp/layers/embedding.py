@@ -33,6 +33,16 @@ def _write_rows(grad, idx, values, weights=None, source=None) -> None:
         grad[rows] = sums.reshape((len(rows),) + grad.shape[1:])
 
 
+def assign_rows(grad, rows, values) -> None:
+    """grads[0] <- the gradient whose distinct ``rows`` (R,) hold ``values`` (R, D), row-sparse or dense (zeros
+    elsewhere), in place: what the compiled kernels that sum repeated rows themselves hand over."""
+    if isinstance(grad, RowSparseGrad):
+        grad.rows, grad.values = rows, values
+    else:
+        grad[...] = 0
+        grad[rows] = values
+
+
 def check_ids(ids, vocab_size: int, layer: str = "Embedding"):
     """``ids`` as an integer array of the weights' module -> checked ids.
 

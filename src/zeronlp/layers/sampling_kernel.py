@@ -16,7 +16,7 @@ import numpy as np
 from .. import kernels
 from ..backend import get_array_module
 from ..functions import sigmoid, softplus
-from ..optim import RowSparseGrad
+from .embedding import assign_rows
 from .sampling import NegativeSamplingLoss
 
 class CompiledNegativeSamplingLoss(NegativeSamplingLoss):
@@ -62,12 +62,7 @@ class CompiledNegativeSamplingLoss(NegativeSamplingLoss):
         values = np.empty((ids.size, W.shape[1]), dtype=W.dtype)
         dh = np.empty_like(h)
         U = kernels.compiled().gradients(h, W, ids, ds, dh, slot, rows, values)
-        grad = self.grads[0]
-        if isinstance(grad, RowSparseGrad):
-            grad.rows, grad.values = rows[:U], values[:U]
-        else:
-            grad[...] = 0
-            grad[rows[:U]] = values[:U]
+        assign_rows(self.grads[0], rows[:U], values[:U])
         return dh
 
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from ..backend import FLOAT, rng, to_cpu
-from ..layers.embedding import Embedding
+from ..layers.embedding import Embedding, assign_rows, check_ids
 from ..layers.glove import GloVeLoss
 from .base import Model
 
@@ -44,16 +45,45 @@ class GloVe(Model):
         self.word = Embedding(uniform((V, D + 1)), sparse=sparse)     # [W | b]   (V, D + 1)
         self.context = Embedding(uniform((V, D + 1)), sparse=sparse)  # [W̃ | b̃]  (V, D + 1)
         self.loss_layer = GloVeLoss(x_max, alpha)
+        self._entries = None  # (rows, cols, f(x) diff) of the compiled path's forward
 
     def forward(self, rows, cols, x):
-        """rows (N,), cols (N,) word ids of the entries, x (N,) their counts -> J (float)."""
-        x = self.xp.asarray(x, dtype=self.word.params[0].dtype)
-        return self.loss_layer.forward(self.word.forward(rows), self.context.forward(cols), x)
+        """rows (N,), cols (N,) word ids of the entries, x (N,) their counts -> J (float).
+
+        On the CPU with Numba, ``kernels.glove_scores`` computes J from the rows in place (no (N, D + 1)
+        gathers) and ``backward`` sums the gradients with ``kernels.glove_gradients`` (no sort): the same
+        gradients as the layers' path, bit for bit, given the same f(x) (w·w̃ + b + b̃ - log x)."""
+        W, C = self.params
+        x = self.xp.asarray(x, dtype=W.dtype)
+        kernel = kernels.compiled() if self.xp is np else None
+        if kernel is None:
+            self._entries = None
+            return self.loss_layer.forward(self.word.forward(rows), self.context.forward(cols), x)
+        rows = check_ids(np.asarray(rows), len(W), "GloVe").astype(np.int64, copy=False)
+        cols = check_ids(np.asarray(cols), len(C), "GloVe").astype(np.int64, copy=False)
+        if rows.shape != cols.shape or x.shape != rows.shape or rows.ndim != 1:
+            raise ValueError(f"GloVe got rows {rows.shape}, cols {cols.shape}, x {x.shape}")
+        fdiff = np.empty(len(x), dtype=W.dtype)
+        loss = self.loss_layer
+        J = kernel.glove_scores(W, C, rows, cols, np.ascontiguousarray(x), W.dtype.type(loss.x_max),
+                                W.dtype.type(loss.alpha), fdiff)
+        self._entries = (rows, cols, fdiff)
+        return float(J)
 
     def backward(self, dout=1):
-        dw, dwc, _ = self.loss_layer.backward(dout)
-        self.word.backward(dw)
-        self.context.backward(dwc)
+        if self._entries is None:
+            dw, dwc, _ = self.loss_layer.backward(dout)
+            self.word.backward(dw)
+            self.context.backward(dwc)
+            return None
+        rows, cols, fdiff = self._entries
+        W, C = self.params
+        values_w, values_c = np.empty((len(rows), W.shape[1]), W.dtype), np.empty((len(rows), C.shape[1]), C.dtype)
+        rows_w, rows_c = np.empty(len(rows), np.int64), np.empty(len(rows), np.int64)
+        U, K = kernels.compiled().glove_gradients(W, C, rows, cols, fdiff * dout, kernels.slots(2 * len(W)),
+                                                  rows_w, values_w, rows_c, values_c)
+        assign_rows(self.word.grads[0], rows_w[:U], values_w[:U])
+        assign_rows(self.context.grads[0], rows_c[:K], values_c[:K])
         return None
 
     @property
@@ -66,7 +96,6 @@ class GloVe(Model):
         """rows (N,), cols (N,), x (N,) -> Σ J_n, after an AdaGrad step on each entry's own gradient in turn.
         ``compiled`` None uses ``kernels.glove_entries`` when Numba is installed, True requires it, False
         takes one NumPy forward/backward/update per entry (the readable reference; slow)."""
-        from .. import kernels
         from ..optim import AdaGrad
 
         if not isinstance(optimizer, AdaGrad):
