@@ -34,36 +34,36 @@ def _build():
     from numba import njit
 
     @njit(cache=True, nogil=True, fastmath=True)
-    def scores(h, W, ids, out):  # out[n, k] = h[n] . W[ids[n, k]]
+    def scores(h, owner, W, ids, out):  # out[n, k] = h[owner[n]] . W[ids[n, k]]
         for n in range(ids.shape[0]):
+            h_n = h[owner[n]]
             for k in range(ids.shape[1]):
-                r = ids[n, k]
+                W_r = W[ids[n, k]]
                 acc = 0.0
                 for d in range(h.shape[1]):
-                    acc += h[n, d] * W[r, d]
+                    acc += h_n[d] * W_r[d]
                 out[n, k] = acc
 
     @njit(cache=True, nogil=True, fastmath=True)
-    def gradients(h, W, ids, ds, dh, slot, rows, values):
-        """dh[n] = sum_k ds[n, k] W[ids[n, k]]; row ids[n, k] of W receives ds[n, k] h[n] (repeats summed
-        into one slot, rows in first-seen order); returns the number of distinct rows."""
+    def gradients(h, owner, W, ids, ds, dh, slot, rows, values):
+        """dh[owner[n]] += sum_k ds[n, k] W[ids[n, k]] (dh zeroed first); row ids[n, k] of W receives
+        ds[n, k] h[owner[n]] (repeats summed into one slot, rows in first-seen order); returns the number of
+        distinct rows."""
+        dh[:] = 0.0
         U = 0
         for n in range(ids.shape[0]):
-            for d in range(h.shape[1]):
-                dh[n, d] = 0.0
+            h_n, dh_n = h[owner[n]], dh[owner[n]]
             for k in range(ids.shape[1]):
                 r = ids[n, k]
                 if slot[r] < 0:
                     slot[r] = U
                     rows[U] = r
-                    for d in range(h.shape[1]):
-                        values[U, d] = 0.0
+                    values[U, :] = 0.0
                     U += 1
-                j = slot[r]
-                g = ds[n, k]
+                g, W_r, v = ds[n, k], W[r], values[slot[r]]
                 for d in range(h.shape[1]):
-                    dh[n, d] += g * W[r, d]
-                    values[j, d] += g * h[n, d]
+                    dh_n[d] += g * W_r[d]
+                    v[d] += g * h_n[d]
         for u in range(U):
             slot[rows[u]] = -1
         return U

@@ -25,6 +25,15 @@ for _sparse in (False, True):
                  lambda r, s=_sparse: (HierarchicalSoftmax(r.standard_normal((V - 1, D)), counts=COUNTS, sparse=s),
                                        [r.standard_normal((3, D)), np.array([1, 1, 4])]),
                  label=_tag),
+        # examples sharing rows of h (skip-gram's pairs of one centre word): rows 0 and 1 have two each
+        GradCase(NegativeSamplingLoss,
+                 lambda r, s=_sparse: (NegativeSamplingLoss(r.standard_normal((V, D)), CORPUS, sample_size=3, sparse=s),
+                                       [r.standard_normal((3, D)), np.array([1, 1, 5, 2]), np.array([0, 1, 1, 0])]),
+                 label=_tag + "-owner", reseed=True),
+        GradCase(HierarchicalSoftmax,
+                 lambda r, s=_sparse: (HierarchicalSoftmax(r.standard_normal((V - 1, D)), counts=COUNTS, sparse=s),
+                                       [r.standard_normal((3, D)), np.array([1, 1, 4, 6]), np.array([2, 0, 0, 2])]),
+                 label=_tag + "-owner"),
     ]
 
 
@@ -114,3 +123,42 @@ def test_bad_inputs():
         NegativeSamplingLoss(np.zeros((V, D)), CORPUS).forward(np.zeros((2, D)), np.array([1]))
     with pytest.raises(ValueError, match=r"\[0, 7\)"):
         HierarchicalSoftmax(np.zeros((V - 1, D)), counts=COUNTS).forward(np.zeros((1, D)), np.array([7]))
+
+
+@pytest.mark.parametrize("layer", ["negative", "hierarchical"])
+def test_shared_rows_equal_the_gathered_rows(layer):
+    """owner=o on h is the layer on h[o]: the same loss, and dh the per-example gradients summed per row."""
+    r = np.random.default_rng(5)
+    h = r.standard_normal((4, D)).astype(np.float32)
+    target, owner = np.array([1, 2, 1, 5, 0, 3]), np.array([3, 0, 0, 1, 3, 3])
+
+    def make():
+        W = np.random.default_rng(6).standard_normal((V if layer == "negative" else V - 1, D)).astype(np.float32)
+        return (NegativeSamplingLoss(W, CORPUS, sample_size=3) if layer == "negative"
+                else HierarchicalSoftmax(W, counts=COUNTS))
+
+    shared, gathered = make(), make()
+    backend.seed(1)
+    loss_shared = shared.forward(h, target, owner=owner)
+    dh_shared = shared.backward(0.5)
+    backend.seed(1)
+    loss_gathered = gathered.forward(h[owner], target)
+    dh_gathered = gathered.backward(0.5)
+    expected = np.zeros_like(h)
+    np.add.at(expected, owner, dh_gathered)
+    assert loss_shared == pytest.approx(loss_gathered, rel=1e-6)
+    np.testing.assert_allclose(dh_shared, expected, rtol=1e-5, atol=1e-7)
+    assert not dh_shared[2].any()  # a row no example uses
+    np.testing.assert_allclose(shared.grads[0], gathered.grads[0], rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("owner, message", [
+    (np.array([0, 1]), "owner must give each of the 3 targets a row of h in \\[0, 2\\)"),
+    (np.array([0, 1, 2]), "owner must give each"),
+    (np.array([0.0, 1.0, 1.0]), "owner must give each"),
+    (None, "got 2 vectors but 3 targets"),
+])
+def test_bad_owner(owner, message):
+    layer = NegativeSamplingLoss(np.ones((V, D), np.float32), CORPUS, sample_size=3)
+    with pytest.raises(ValueError, match=message):
+        layer.forward(np.ones((2, D), np.float32), np.array([1, 2, 3]), owner=owner)

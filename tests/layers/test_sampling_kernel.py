@@ -19,6 +19,11 @@ GRAD_CASES = [
                                                           sparse=s), [r.standard_normal((5, 4)), np.array([1, 1, 6, 0, 1])]),
              reseed=True, label="sparse" if s else "dense")
     for s in (False, True)
+] + [
+    GradCase(CompiledNegativeSamplingLoss,
+             lambda r: (CompiledNegativeSamplingLoss(r.standard_normal((7, 4)), counts=COUNTS, sample_size=3, sparse=True),
+                        [r.standard_normal((3, 4)), np.array([1, 1, 6, 0, 1]), np.array([2, 0, 0, 2, 1])]),
+             reseed=True, label="owner"),
 ]
 
 
@@ -37,15 +42,18 @@ def test_equals_the_numpy_path_on_the_same_batches(sparse):
     counts = r.integers(1, 100, size=V)
     plain = NegativeSamplingLoss(W.copy(), counts=counts, sample_size=5, sparse=sparse)
     fast = CompiledNegativeSamplingLoss(W.copy(), counts=counts, sample_size=5, sparse=sparse)
-    for step in range(3):  # several batches, many repeated ids
+    for step in range(4):  # several batches, many repeated ids; the last two with shared rows of h
         h = r.standard_normal((N, D)).astype(np.float32)
         target = r.integers(0, V, size=N)
+        owner = None if step < 2 else np.sort(r.integers(0, N // 4, size=N))  # ~4 pairs per row, some none
+        if owner is not None:
+            h = h[:N // 4]
         backend.seed(step)
-        loss_a = plain.forward(h, target)
-        dh_a = plain.backward()
+        loss_a = plain.forward(h, target, owner=owner)
+        dh_a = plain.backward(0.7)
         backend.seed(step)
-        loss_b = fast.forward(h, target)
-        dh_b = fast.backward()
+        loss_b = fast.forward(h, target, owner=owner)
+        dh_b = fast.backward(0.7)
         assert fast._compiled
         assert loss_b == pytest.approx(loss_a, rel=1e-6)
         np.testing.assert_allclose(dh_b, dh_a, rtol=1e-5, atol=1e-6)

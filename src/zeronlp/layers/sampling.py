@@ -11,7 +11,7 @@ import heapq
 
 import numpy as np
 
-from ..backend import get_array_module, random_uniform
+from ..backend import get_array_module, random_uniform, sum_rows
 from ..functions import sigmoid, softplus
 from .base import Layer
 from .embedding import EmbeddingDot
@@ -104,7 +104,43 @@ class UnigramSampler:
         return f"UnigramSampler(V={self.vocab_size}, sample_size={self.sample_size})"
 
 
-class NegativeSamplingLoss(Layer):
+class _SharedRows:
+    """Example n of a batch may score row ``owner[n]`` of h (M, D) instead of row n: skip-gram's pairs share
+    their centre word's vector, which is then looked up once per centre, not once per pair."""
+
+    def _check_owner(self, h, target, owner):
+        """h (M, D), target (N,), owner (N,) int or None -> owner as an array, or None (then M must be N)."""
+        name = type(self).__name__
+        if owner is None:
+            if len(target) != len(h):
+                raise ValueError(f"{name} got {len(h)} vectors but {len(target)} targets")
+            return None
+        owner = get_array_module(h).asarray(owner).reshape(-1)
+        if len(owner) != len(target) or owner.dtype.kind not in "iu" or (
+                owner.size and (int(owner.min()) < 0 or int(owner.max()) >= len(h))):
+            raise ValueError(f"{name}: owner must give each of the {len(target)} targets a row of h in "
+                             f"[0, {len(h)})")
+        return owner
+
+    def _example_rows(self, h, target, owner):
+        """h (M, D), target (N,), owner (N,) int or None -> (N, D) the vectors of the examples."""
+        owner = self._check_owner(h, target, owner)
+        self.owner = None if owner is None else (owner, len(h))
+        return h if owner is None else h[owner]
+
+    def _owner_grads(self, dh):
+        """dh (N, D) of the examples -> (M, D), summed over the examples of each row of h."""
+        if self.owner is None:
+            return dh
+        owner, M = self.owner
+        xp = get_array_module(dh)
+        rows, sums = sum_rows(owner, dh)
+        out = xp.zeros((M, dh.shape[1]), dtype=dh.dtype)
+        out[rows] = sums
+        return out
+
+
+class NegativeSamplingLoss(_SharedRows, Layer):
     """Mean over the batch of -log σ(h·w_target) - Σ_k log σ(-h·w_neg_k): h (N, D), target (N,) -> scalar.
     W (V, D) are the output vectors (Mikolov et al., 2013)."""
 
@@ -118,14 +154,14 @@ class NegativeSamplingLoss(Layer):
         self.dot = EmbeddingDot(W, sparse=sparse)
         self.params = self.dot.params
         self.grads = self.dot.grads
-        self.cache = None
+        self.cache = self.owner = None
 
-    def forward(self, h, target):
-        """h (N, D), target (N,) int -> mean loss (float)."""
+    def forward(self, h, target, owner=None):
+        """h (N, D), target (N,) int -> mean loss (float); with ``owner`` (N,) int, h is (M, D) and example n
+        scores h[owner[n]]."""
         xp = get_array_module(h)
         target = xp.asarray(target).reshape(-1)
-        if len(target) != len(h):
-            raise ValueError(f"NegativeSamplingLoss got {len(h)} vectors but {len(target)} targets")
+        h = self._example_rows(h, target, owner)
         neg = self.sampler.get_negative_sample(target)
         ids = xp.concatenate([target[:, None], neg.astype(target.dtype)], axis=1)  # (N, 1 + K)
         s = self.dot.forward(h, ids)  # (N, 1 + K)
@@ -135,12 +171,12 @@ class NegativeSamplingLoss(Layer):
         return float(softplus(-s * sign).sum() / len(h))
 
     def backward(self, dout=1):
-        """-> dh (N, D)."""
+        """-> dh (N, D), or (M, D) with ``owner``."""
         self._require_forward("cache")
         s, sign = self.cache
         ds = (sigmoid(s) - (sign > 0)) * (dout / len(s))  # d softplus(-sign s) / ds
         dh, _ = self.dot.backward(ds.astype(s.dtype, copy=False))
-        return dh
+        return self._owner_grads(dh)
 
     def __repr__(self):
         V, D = self.params[0].shape
@@ -187,7 +223,7 @@ def huffman_codes(counts):
     return codes, points, lengths
 
 
-class HierarchicalSoftmax(Layer):
+class HierarchicalSoftmax(_SharedRows, Layer):
     """Mean over the batch of -log P(target | h) with P a product of binary decisions along the
     target's Huffman path: h (N, D), target (N,) -> scalar. W (V - 1, D) holds one vector per inner
     node (Morin & Bengio, 2005; Mikolov et al., 2013)."""
@@ -204,19 +240,18 @@ class HierarchicalSoftmax(Layer):
         self.params = self.dot.params
         self.grads = self.dot.grads
         self._tables = {}
-        self.cache = None
+        self.cache = self.owner = None
 
     def _table(self, xp):
         if xp not in self._tables:
             self._tables[xp] = tuple(xp.asarray(a) for a in (self.codes, self.points, self.lengths))
         return self._tables[xp]
 
-    def forward(self, h, target):
-        """h (N, D), target (N,) int -> mean loss (float)."""
+    def forward(self, h, target, owner=None):
+        """h (N, D), target (N,) int -> mean loss (float); ``owner`` as ``NegativeSamplingLoss``'s."""
         xp = get_array_module(h)
         target = xp.asarray(target).reshape(-1)
-        if len(target) != len(h):
-            raise ValueError(f"HierarchicalSoftmax got {len(h)} vectors but {len(target)} targets")
+        h = self._example_rows(h, target, owner)
         if target.size and (int(target.min()) < 0 or int(target.max()) >= self.vocab_size):
             raise ValueError(f"target ids must lie in [0, {self.vocab_size})")
         codes, points, lengths = self._table(xp)
@@ -234,7 +269,7 @@ class HierarchicalSoftmax(Layer):
         s, sign, mask = self.cache
         ds = -sign * sigmoid(-sign * s) * mask * (dout / len(s))
         dh, _ = self.dot.backward(ds)
-        return dh
+        return self._owner_grads(dh)
 
     def __repr__(self):
         return f"HierarchicalSoftmax(V={self.vocab_size}, max depth {self.codes.shape[1]})"

@@ -23,45 +23,45 @@ class CompiledNegativeSamplingLoss(NegativeSamplingLoss):
     """``NegativeSamplingLoss`` (h (N, D), target (N,) -> mean loss) with its gathers, products and gradient
     sums in compiled loops on the CPU; the NumPy path on a GPU or without Numba."""
 
-    def forward(self, h, target):
-        """h (N, D), target (N,) int -> mean loss (float)."""
+    def forward(self, h, target, owner=None):
+        """h (N, D), target (N,) int -> mean loss (float); ``owner`` (N,) int: h is (M, D) and example n
+        scores h[owner[n]] (read in place, not gathered)."""
         compiled = kernels.compiled()
         xp = get_array_module(h)
         if compiled is None or xp is not np:
             self._compiled = False
-            return super().forward(h, target)
+            return super().forward(h, target, owner)
         self._compiled = True
         target = np.asarray(target).reshape(-1)
-        if len(target) != len(h):
-            raise ValueError(f"NegativeSamplingLoss got {len(h)} vectors but {len(target)} targets")
+        owner = self._check_owner(h, target, owner)
+        owner = np.arange(len(target)) if owner is None else owner
         neg = self.sampler.get_negative_sample(target)  # the same draws as the NumPy path
         ids = np.concatenate([target[:, None], neg.astype(target.dtype)], axis=1).astype(np.int64)  # (N, 1 + K)
         W, = self.params
         if ids.size and (ids.min() < 0 or ids.max() >= W.shape[0]):
             raise ValueError(f"NegativeSamplingLoss: word id outside [0, {W.shape[0]})")
-        h = np.ascontiguousarray(h)
+        h, owner = np.ascontiguousarray(h), owner.astype(np.int64, copy=False)
         s = np.empty(ids.shape, dtype=h.dtype)
-        compiled.scores(h, W, ids, s)
+        compiled.scores(h, owner, W, ids, s)
         sign = np.ones(s.shape[1], dtype=s.dtype)
         sign[1:] = -1
         self.cache = (s, sign)
-        self._compiled_cache = (h, ids)
-        return float(softplus(-s * sign).sum() / len(h))
+        self._compiled_cache = (h, owner, ids)
+        return float(softplus(-s * sign).sum() / len(s))
 
     def backward(self, dout=1):
-        """-> dh (N, D)."""
+        """-> dh (N, D), or (M, D) with ``owner``."""
         if not getattr(self, "_compiled", False):
             return super().backward(dout)
         self._require_forward("cache")
         s, sign = self.cache
-        h, ids = self._compiled_cache
+        h, owner, ids = self._compiled_cache
         W, = self.params
         ds = ((sigmoid(s) - (sign > 0)) * (dout / len(s))).astype(h.dtype, copy=False)
-        slot = kernels.slots(W.shape[0])
         rows = np.empty(ids.size, dtype=np.int64)
         values = np.empty((ids.size, W.shape[1]), dtype=W.dtype)
         dh = np.empty_like(h)
-        U = kernels.compiled().gradients(h, W, ids, ds, dh, slot, rows, values)
+        U = kernels.compiled().gradients(h, owner, W, ids, ds, dh, kernels.slots(W.shape[0]), rows, values)
         assign_rows(self.grads[0], rows[:U], values[:U])
         return dh
 

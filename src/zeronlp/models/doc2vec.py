@@ -76,10 +76,11 @@ class Doc2Vec(Model):
         pairs = None
         if self.dbow_words and doc_layer is self.doc:  # skip-gram on the words, as gensim's dbow_words
             valid = contexts >= 0
-            centre = xp.broadcast_to(target[:, None], contexts.shape)[valid]
+            centre = xp.nonzero(valid)[0]  # (P,) the centre (row of target) of each pair, as SkipGram's
             pairs = len(centre)
             if pairs:
-                loss += self.word_loss.forward(self.word.forward(centre), contexts[valid]) * pairs / len(target)
+                loss += self.word_loss.forward(self.word.forward(target), contexts[valid],
+                                               owner=centre) * pairs / len(target)
         self.cache = (doc_layer, None, pairs)
         return loss
 

@@ -83,23 +83,18 @@ class FastText(Model):
         if self.model == "cbow":
             return self.loss_layer.forward(self.in_layer.forward(contexts), target)
         valid = contexts >= 0
-        example = xp.nonzero(valid)[0]  # (P,) the centre of each (centre, context) pair
-        hc = self.in_layer.forward(target[:, None])  # (N, D) centre vectors
-        self.cache = (example, valid.sum(axis=1), len(target))
-        pairs = len(example)
-        return self.loss_layer.forward(hc[example], contexts[valid]) * pairs / max(len(target), 1)
+        centre = xp.nonzero(valid)[0]  # (P,) the centre (row of target) of each (centre, context) pair
+        hc = self.in_layer.forward(target[:, None])  # (N, D) centre vectors, shared by their pairs
+        self.cache = (len(centre), len(target))
+        return self.loss_layer.forward(hc, contexts[valid], owner=centre) * len(centre) / max(len(target), 1)
 
     def backward(self, dout=1):
         if self.model == "cbow":
             self.in_layer.backward(self.loss_layer.backward(dout))
             return None
         self._require_forward("cache")
-        example, per_centre, n = self.cache
-        xp = self.xp
-        dh = self.loss_layer.backward(dout * len(example) / max(n, 1))  # (P, D)
-        indptr = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(per_centre)])
-        dhc = csr_matmul(xp.ones(len(example), dtype=dh.dtype), xp.arange(len(example)), indptr, dh)  # (N, D)
-        self.in_layer.backward(dhc)
+        pairs, n = self.cache
+        self.in_layer.backward(self.loss_layer.backward(dout * pairs / max(n, 1)))  # (N, D)
         return None
 
     # ------------------------------------------------------------------ vectors

@@ -213,23 +213,20 @@ class SkipGram(_SampledWord2Vec):
         self.in_layer = Embedding(W_in, sparse=sparse)  # params: [W_in, W_out]
         self.loss_layer = loss_layer
         self.window_size = window_size
-        self.n = None
+        self.n = self.pairs = None
 
     def forward(self, contexts, target):
         """contexts (N, C), target (N,) -> loss (float)."""
-        xp = self.xp
         valid = contexts >= 0
-        centre = xp.broadcast_to(target[:, None], contexts.shape)[valid]  # (P,) one per (centre, context) pair
-        h = self.in_layer.forward(centre)  # (P, D)
-        self.n = len(target)
-        pairs = len(centre)
+        centre = self.xp.nonzero(valid)[0]  # (P,) the centre (row of target) of each (centre, context) pair
+        h = self.in_layer.forward(target)  # (N, D): each centre's vector once, shared by its pairs
+        self.n, self.pairs = len(target), len(centre)
         # the loss layer averages over the P pairs; the book sums over context positions of means over N
-        return self.loss_layer.forward(h, contexts[valid]) * pairs / max(self.n, 1)
+        return self.loss_layer.forward(h, contexts[valid], owner=centre) * self.pairs / max(self.n, 1)
 
     def backward(self, dout=1):
         self._require_forward("n")
-        pairs = len(self.in_layer.idx)
-        self.in_layer.backward(self.loss_layer.backward(dout * pairs / max(self.n, 1)))
+        self.in_layer.backward(self.loss_layer.backward(dout * self.pairs / max(self.n, 1)))  # (N, D)
         return None
 
 
