@@ -7,8 +7,9 @@ Without Numba (or on a GPU) ``compiled()`` is None and the callers keep their Nu
 - ``scores`` / ``gradients``: negative sampling's dot products and gradient sums
   (``layers.sampling_kernel.CompiledNegativeSamplingLoss``).
 - ``sgd_rows`` / ``adagrad_rows``: SGD and AdaGrad on the touched rows of a row-sparse gradient
-  (``optim.SGD``, ``optim.AdaGrad``), bit for bit the NumPy updates, ~4x faster on word2vec's batches
-  (5,000 rows of 100 floats: 0.06 ms against 0.24 ms).
+  (``optim.SGD``, ``optim.AdaGrad``), bit for bit the NumPy updates without their gather and scatter:
+  SGD ~4x faster on word2vec's batches (5,000 rows of 100 floats: 0.06 ms against 0.24 ms), AdaGrad ~3x on
+  GloVe's (two matrices of 10,000 x 101, 8,192 entries a step: 0.8 ms against 2.6 ms).
 - ``csr_rows`` / ``distinct_rows_sum``: ``backend.csr_matmul`` (S @ dense for a CSR matrix) and
   ``backend.sum_rows`` (rows that receive repeated indices, summed) in one pass each, without SciPy's
   matrix construction or a sort over the indices: the gathers and scatters of the embedding layers
@@ -17,6 +18,7 @@ Without Numba (or on a GPU) ``compiled()`` is None and the callers keep their Nu
 - ``glove_scores`` / ``glove_gradients``: GloVe's loss and its row-sparse gradients on a minibatch of
   entries, without gathering (N, D + 1) rows or sorting ids (``models.glove.GloVe``'s forward and backward);
   the gradients are the NumPy path's bit for bit, the loss up to the order of the dot products' additions.
+  With ``adagrad_rows`` a PTB step of 8,192 entries takes 1.8 ms against 6.4 ms.
 - ``glove_entries``: GloVe's loss, gradient and AdaGrad step entry by entry, as the reference code's loop
   (``models.glove.GloVe(updates="entry")``); the NumPy path is the same model stepped one entry at a time.
 """
@@ -261,8 +263,7 @@ def sgd_rows(p, rows, values, lr: float) -> bool:
 def adagrad_rows(p, h, rows, values, lr: float, eps: float) -> bool:
     """AdaGrad on the distinct ``rows`` in place, ``h[rows] += values ** 2; p[rows] -= lr * values /
     (sqrt(h[rows]) + eps)``, in one compiled pass with NumPy's roundings (bit for bit ``optim.AdaGrad``'s
-    gather, step and scatter, ~6x faster on GloVe's batches); False when it does not apply (see ``sgd_rows``;
-    h as p)."""
+    gather, step and scatter); False when it does not apply (see ``sgd_rows``; h as p)."""
     k = compiled()
     rows = _row_update_applies(k, p, rows, values, h)
     if rows is None:

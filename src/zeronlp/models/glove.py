@@ -6,7 +6,8 @@ weighted least squares of ``layers.glove.GloVeLoss`` over the non-zero entries o
 matrix (building the counts and the training recipe: ``zeronlp.text.glove_train``). The word vectors
 are W + W̃, the reference implementation's default output (``-model 2``).
 
-``updates="batch"`` (the default) takes one step on the summed gradient of a minibatch of entries;
+``updates="batch"`` (the default) takes one step on the summed gradient of a minibatch of entries (on the
+CPU with Numba in compiled loops, ``kernels.glove_scores`` / ``glove_gradients``, the same gradients);
 ``updates="entry"`` steps after every entry, as the reference's loop does: each trainer step then runs
 ``fused_step`` (compiled by ``kernels.glove_entries`` with Numba, or one NumPy step per entry).
 """
