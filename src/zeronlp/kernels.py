@@ -91,6 +91,17 @@ def _build():
 
     # no "nnan"/"ninf": a diverging run must still return NaN or Inf for the trainer to report
     @njit(cache=True, nogil=True, fastmath={"contract", "reassoc", "arcp"})
+    def glove_entry(W, C, r, c, x, x_max, alpha):
+        """One entry's (f(x) diff, diff) with diff = W[r, :D] . C[c, :D] + W[r, D] + C[c, D] - log x."""
+        D = W.shape[1] - 1
+        acc = 0.0
+        for d in range(D):
+            acc += W[r, d] * C[c, d]
+        diff = acc + W[r, D] + C[c, D] - np.log(x)
+        return min(1.0, (x / x_max) ** alpha) * diff, diff
+
+    # no "nnan"/"ninf": a diverging run must still return NaN or Inf for the trainer to report
+    @njit(cache=True, nogil=True, fastmath={"contract", "reassoc", "arcp"})
     def glove_entries(W, C, HW, HC, rows, cols, x, x_max, alpha, lr, eps):
         """For n in order: J_n = 1/2 f(x_n) (W[r, :D] . C[c, :D] + W[r, D] + C[c, D] - log x_n)^2, then AdaGrad
         (h += g^2; p -= lr g / (sqrt(h) + eps)) on rows r of W and c of C with J_n's gradient; returns sum J_n."""
@@ -98,12 +109,7 @@ def _build():
         cost = 0.0
         for n in range(rows.shape[0]):
             r, c = rows[n], cols[n]
-            diff = 0.0
-            for d in range(D):
-                diff += W[r, d] * C[c, d]
-            diff += W[r, D] + C[c, D] - np.log(x[n])
-            f = min(1.0, (x[n] / x_max) ** alpha)
-            fdiff = f * diff
+            fdiff, diff = glove_entry(W, C, r, c, x[n], x_max, alpha)
             cost += 0.5 * fdiff * diff
             for d in range(D + 1):
                 gw = fdiff * C[c, d] if d < D else fdiff  # both gradients before either row moves
@@ -114,22 +120,14 @@ def _build():
                 C[c, d] -= lr * gc / (np.sqrt(HC[c, d]) + eps)
         return cost
 
-    # the dot product as ``scores``; no "nnan"/"ninf", so that a diverging run still reports NaN or Inf
-    @njit(cache=True, nogil=True, fastmath={"contract", "reassoc", "arcp"}, error_model="numpy")
+    @njit(cache=True, nogil=True)
     def glove_scores(W, C, rows, cols, x, x_max, alpha, fdiff):
         """fdiff[n] = f(x_n) (W[r, :D] . C[c, :D] + W[r, D] + C[c, D] - log x_n) for r, c = rows[n], cols[n];
         returns J = sum_n 1/2 fdiff_n diff_n."""
-        D = W.shape[1] - 1
         cost = 0.0
         for n in range(rows.shape[0]):
-            r, c = rows[n], cols[n]
-            acc = 0.0
-            for d in range(D):
-                acc += W[r, d] * C[c, d]
-            diff = acc + W[r, D] + C[c, D] - np.log(x[n])
-            f = min(1.0, (x[n] / x_max) ** alpha)
-            fdiff[n] = f * diff
-            cost += 0.5 * f * diff * diff
+            fdiff[n], diff = glove_entry(W, C, rows[n], cols[n], x[n], x_max, alpha)
+            cost += 0.5 * fdiff[n] * diff
         return cost
 
     @njit(cache=True, nogil=True, error_model="numpy")  # no fastmath: each row sums its terms in NumPy's order
