@@ -27,7 +27,8 @@ class GloVe(Model):
 
     As in the reference code each word has one row of D weights plus its bias, W (V, D + 1), and one of
     W̃ (V, D + 1) as a context: two lookups, two gradient scatters and two updates a step. Initialised as
-    the reference: every weight and bias uniform in [-0.5, 0.5) / D.
+    the reference: every weight and bias uniform in [-0.5, 0.5) / (D + 1) (glove.c divides by its row
+    width, the vector size after it has been incremented to make room for the bias).
     """
 
     def __init__(self, vocab_size: int, hidden_size: int = 100, x_max: float = 100.0, alpha: float = 0.75,
@@ -41,7 +42,7 @@ class GloVe(Model):
         self.updates = updates
 
         def uniform(shape):
-            return ((rng().random(shape) - 0.5) / D).astype(FLOAT)
+            return ((rng().random(shape) - 0.5) / (D + 1)).astype(FLOAT)
 
         self.word = Embedding(uniform((V, D + 1)), sparse=sparse)     # [W | b]   (V, D + 1)
         self.context = Embedding(uniform((V, D + 1)), sparse=sparse)  # [W̃ | b̃]  (V, D + 1)
