@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import multiprocessing as mp
 import os
 import random
@@ -125,6 +126,11 @@ def _summary(runs: list) -> dict:
         if values:
             mean[key], mean[f"{key}_sd"] = statistics.mean(values), statistics.stdev(values)
     return mean
+
+
+def _standard_error(summary: dict, key: str) -> float:
+    """The standard error of a mean over seeds (``_summary``): sd / sqrt(runs)."""
+    return summary[f"{key}_sd"] / math.sqrt(len(summary["runs"]))
 
 
 def _over_seeds(programs: dict, rounds: int) -> dict:
@@ -361,8 +367,12 @@ def targets(results: dict, workers: int) -> list[tuple[str, str, bool]]:
         checks.append((f"{what}: time {name} / {base_name} <= {time_target}", f"{ratio:.2f}", ratio <= time_target))
         for key in keys:
             label = {"analogy": "analogy", "ws353": "WS353", "accuracy": "accuracy"}[key]
+            gap = ""
+            if "runs" in ours and "runs" in base:  # means over seeds: the gap's standard error
+                se = math.hypot(_standard_error(ours, key), _standard_error(base, key))
+                gap = f" (gap {100 * (base[key] - ours[key]):+.2f} ± {100 * se:.2f} points)"
             checks.append((f"{what}: {label} >= {base_name} - 0.5 points",
-                           f"{_pct(ours, key)} vs {_pct(base, key)}", ours[key] >= base[key] - MARGIN))
+                           f"{_pct(ours, key)} vs {_pct(base, key)}{gap}", ours[key] >= base[key] - MARGIN))
 
     glove = results.get("glove", {})
     if glove and "skipped" not in glove["reference"]:
@@ -444,7 +454,8 @@ def main(argv=None) -> dict:
             if "runs" in r:
                 per_seed = ", ".join(f"{run['ws353']:.3f}" for run in r["runs"])
                 label = next(iter(refs)) if name == "reference" else name
-                print(f"{label}: WS353 {per_seed} (sd {r['ws353_sd']:.3f}); analogy sd {100 * r['analogy_sd']:.2f}")
+                print(f"{label}: WS353 {per_seed} (sd {r['ws353_sd']:.3f}, standard error of the mean "
+                      f"{_standard_error(r, 'ws353'):.4f}); analogy sd {100 * r['analogy_sd']:.2f}")
         print(f"(zeronlp: {ours['entries']:,} non-zero counts, counted in {ours['count_seconds']:.1f} s)", flush=True)
 
     if "fasttext" in parts:
