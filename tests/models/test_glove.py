@@ -103,6 +103,19 @@ def test_compiled_path_names_bad_entries():
         model.forward(np.array([0, 1]), np.array([1, 2, 3]), np.array([1.0, 2.0]))
 
 
+def test_initialised_as_the_reference():
+    """glove.c: every weight and bias uniform in [-0.5, 0.5) / (D + 1), word and context rows drawn apart."""
+    zeronlp.seed(0)
+    D = 9
+    W, C = GloVe(500, D).params
+    for p in (W, C):
+        assert p.shape == (500, D + 1)
+        assert np.abs(p).max() <= 0.5 / (D + 1)
+        assert np.abs(p).max() > 0.45 / (D + 1)  # the full width is used, not a narrower scale
+        assert abs(float(p.std()) - 1 / np.sqrt(12) / (D + 1)) < 0.05 / np.sqrt(12) / (D + 1)
+    assert not np.allclose(W, C)
+
+
 def test_cooccurrence_is_distance_weighted_and_symmetric():
     corpus = np.array([0, 1, 2, 0, 1, 3, 3])
     X = gt.cooccurrence(corpus, 4, window_size=2).toarray()
