@@ -44,6 +44,32 @@ def test_tied_weight_counted_once_and_gradients_summed():
     assert model.grads[0] is grads[0], "the summed buffer is stable across reads"
 
 
+def test_a_layer_named_again_by_a_cache_is_one_use():
+    """A forward that keeps the layer it ran in a cache tuple (Doc2Vec does) must not count its gradient twice."""
+
+    class CachingNet(Model):
+        def __init__(self):
+            super().__init__()
+            self.layer = MatMul(np.random.default_rng(0).standard_normal((3, 3)))
+            self.loss_layer = SoftmaxWithLoss()
+            self.cache = None
+
+        def forward(self, x, t):
+            self.cache = (self.layer, [self.layer])
+            return self.loss_layer.forward(self.layer.forward(x), t)
+
+        def backward(self, dout=1):
+            return self.cache[0].backward(self.loss_layer.backward(dout))
+
+    model = CachingNet()
+    model.forward(np.ones((2, 3)), np.array([0, 1]))
+    model._forget_groups()  # the grouping is made while the cache names the layer again
+    assert model.sublayers() == [model.layer, model.loss_layer]
+    assert len(model.params) == 1
+    model.backward()
+    assert model.grads[0] is model.layer.grads[0]
+
+
 def test_two_layer_net_gradients_and_modes():
     from zeronlp.gradcheck import check_layer
 

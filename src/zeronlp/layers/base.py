@@ -16,13 +16,14 @@ class Layer:
         self.training = True
 
     def sublayers(self):
-        """The layers this one is built from (attributes and lists of layers), in definition order."""
-        found = []
+        """The layers this one is built from (attributes and lists of layers), in definition order, each once:
+        a layer an attribute names again (a forward's cache holding the layer it ran) is not a second use."""
+        found, seen = [], set()
         for value in vars(self).values():
-            if isinstance(value, Layer):
-                found.append(value)
-            elif isinstance(value, (list, tuple)):
-                found.extend(v for v in value if isinstance(v, Layer))
+            for v in value if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(v, Layer) and id(v) not in seen:
+                    seen.add(id(v))
+                    found.append(v)
         return found
 
     def walk(self):
