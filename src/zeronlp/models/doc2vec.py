@@ -21,6 +21,7 @@ from ..layers.embedding import Embedding, EmbeddingBag
 from ..layers.sampling_kernel import CompiledNegativeSamplingLoss
 from ..optim import RowSparseGrad
 from .base import Model
+from .word2vec import skipgram_pairs
 
 
 def _uniform(shape, D):
@@ -64,7 +65,6 @@ class Doc2Vec(Model):
     def forward(self, docs, contexts, target, doc_layer=None):
         """docs (N,), contexts (N, C), target (N,) -> loss (float); ``doc_layer`` replaces the document
         vectors (inference)."""
-        xp = self.xp
         doc_layer = self.doc if doc_layer is None else doc_layer
         d = doc_layer.forward(docs)  # (N, D)
         if self.mode == "dm":
@@ -75,12 +75,10 @@ class Doc2Vec(Model):
         loss = self.loss_layer.forward(d, target)
         pairs = None
         if self.dbow_words and doc_layer is self.doc:  # skip-gram on the words, as gensim's dbow_words
-            valid = contexts >= 0
-            centre = xp.nonzero(valid)[0]  # (P,) the centre (row of target) of each pair, as SkipGram's
+            centre, context = skipgram_pairs(contexts)
             pairs = len(centre)
             if pairs:
-                loss += self.word_loss.forward(self.word.forward(target), contexts[valid],
-                                               owner=centre) * pairs / len(target)
+                loss += self.word_loss.forward(self.word.forward(target), context, owner=centre) * pairs / len(target)
         self.cache = (doc_layer, None, pairs)
         return loss
 

@@ -26,7 +26,7 @@ from ..layers.sampling_kernel import CompiledNegativeSamplingLoss
 from ..layers.subword import SubwordBag
 from ..text.subwords import check_bucket, check_ngram_range, ngram_hashes
 from .base import Model
-from .word2vec import check_window_size
+from .word2vec import check_window_size, skipgram_pairs
 
 
 class FastText(Model):
@@ -79,14 +79,12 @@ class FastText(Model):
 
     def forward(self, contexts, target):
         """contexts (N, C), target (N,) -> loss (float)."""
-        xp = self.xp
         if self.model == "cbow":
             return self.loss_layer.forward(self.in_layer.forward(contexts), target)
-        valid = contexts >= 0
-        centre = xp.nonzero(valid)[0]  # (P,) the centre (row of target) of each (centre, context) pair
+        centre, context = skipgram_pairs(contexts)
         hc = self.in_layer.forward(target[:, None])  # (N, D) centre vectors, shared by their pairs
         self.cache = (len(centre), len(target))
-        return self.loss_layer.forward(hc, contexts[valid], owner=centre) * len(centre) / max(len(target), 1)
+        return self.loss_layer.forward(hc, context, owner=centre) * len(centre) / max(len(target), 1)
 
     def backward(self, dout=1):
         if self.model == "cbow":

@@ -12,13 +12,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import FLOAT, rng
+from ..backend import FLOAT, get_array_module, rng
 from ..layers.core import MatMul
 from ..layers.embedding import Embedding, EmbeddingBag
 from ..layers.losses import SoftmaxWithLoss
 from ..layers.sampling import HierarchicalSoftmax, word_counts
 from ..layers.sampling_kernel import CompiledNegativeSamplingLoss
 from .base import Model
+
+
+def skipgram_pairs(contexts):
+    """contexts (N, C) ids, -1 where a window has no word -> (centre (P,), context (P,)): for each (centre,
+    context) pair, the row of the batch whose centre word it belongs to (the loss layers' ``owner``) and the
+    context id. Skip-gram, fastText's skip-gram and Doc2Vec's word training share it."""
+    valid = contexts >= 0
+    return get_array_module(contexts).nonzero(valid)[0], contexts[valid]
 
 
 def check_window_size(window_size) -> int:
@@ -217,12 +225,11 @@ class SkipGram(_SampledWord2Vec):
 
     def forward(self, contexts, target):
         """contexts (N, C), target (N,) -> loss (float)."""
-        valid = contexts >= 0
-        centre = self.xp.nonzero(valid)[0]  # (P,) the centre (row of target) of each (centre, context) pair
+        centre, context = skipgram_pairs(contexts)
         h = self.in_layer.forward(target)  # (N, D): each centre's vector once, shared by its pairs
         self.n, self.pairs = len(target), len(centre)
         # the loss layer averages over the P pairs; the book sums over context positions of means over N
-        return self.loss_layer.forward(h, contexts[valid], owner=centre) * self.pairs / max(self.n, 1)
+        return self.loss_layer.forward(h, context, owner=centre) * self.pairs / max(self.n, 1)
 
     def backward(self, dout=1):
         self._require_forward("n")
